@@ -1,0 +1,1 @@
+"""emojify: a course library."""
