@@ -1,0 +1,142 @@
+"""Command line: ``python -m emojify_lib {train,predict,webcam} ...`` (also installed as ``emojify``).
+
+Errors end the program with one readable line on stderr and a non-zero exit code, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import config
+from .errors import EmojifyError
+
+
+def _train(args) -> int:
+    from . import data, models, training
+
+    dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
+    recipe = training.Recipe.quick() if (args.quick or config.quick_mode()) else training.Recipe.full()
+    out = Path(args.out) if args.out else models.default_model_path()
+    history = training.train(args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
+                             out=out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
+    best = max(history.history["val_accuracy"])
+    print(f"Trained {args.model} for {len(history.history['loss'])} epoch(s) on {dataset.description}")
+    print(f"Best validation accuracy: {best:.1%} (chance: {1 / 7:.1%})")
+    print(f"Saved {out}")
+    if dataset.source == "sample":
+        print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
+    return 0
+
+
+def _predict(args) -> int:
+    import numpy as np
+
+    from .data import read_image, to_gray48
+    from .emotions import DISPLAY_NAMES, EMOTIONS
+    from .errors import ImageError
+    from .models import load_model
+    from .predictor import EmotionPredictor
+
+    predictor = EmotionPredictor(load_model(args.model))
+    failures = 0
+    for name in args.images:
+        try:
+            image = _read_any(name)
+            if image.shape[:2] == (48, 48):  # already a face crop
+                faces = [((0, 0, 48, 48), predictor.classify(to_gray48(image, where=name)[None])[0])]
+            else:
+                faces = [(p.box, p.probs) for p in predictor.predict(image)]
+        except ImageError as exc:
+            print(f"{name}: error: {exc}", file=sys.stderr)
+            failures += 1
+            continue
+        if not faces:
+            print(f"{name}: no face found (try a brighter, frontal photo, or a 48×48 face crop)")
+            failures += 1
+        for i, (box, probs) in enumerate(faces, start=1):
+            best = int(np.argmax(probs))
+            ranked = ", ".join(f"{EMOTIONS[j]} {probs[j]:.0%}" for j in np.argsort(probs)[::-1])
+            where = f" face {i} at x={box[0]} y={box[1]} w={box[2]} h={box[3]}" if len(faces) > 1 else ""
+            print(f"{name}:{where} {DISPLAY_NAMES[EMOTIONS[best]]} ({probs[best]:.0%})  [{ranked}]")
+    if predictor.warning:
+        print(f"Note: {predictor.warning}", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def _read_any(name: str):
+    """Read an image file at full size as BGR/gray uint8, with our error for unreadable files."""
+    import cv2
+    import numpy as np
+
+    from .errors import ImageError
+
+    path = Path(name)
+    if not path.is_file():
+        raise ImageError(f"no such image file {path}")
+    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if image is None:
+        raise ImageError(f"{path} is not a readable image (corrupt, empty or not an image format)")
+    return image
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m emojify_lib",
+        description="emojify: train a CNN that reads emotions on faces, and show the matching emoji.",
+        epilog="Set EMOJIFY_QUICK=1 for quick mode (sample data, few epochs); EMOJIFY_DATA=DIR to point at FER2013.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a model and save it as a .keras file",
+                       description="Train on FER2013 when it is in data/ (or --data), else on the bundled sample.")
+    p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/ (default: data/)")
+    p.add_argument("--source", choices=["auto", "fer2013", "sample"], default="auto",
+                   help="which data: auto = FER2013 when found, else the sample (default: auto)")
+    p.add_argument("--model", choices=["seed", "strong"], default="seed",
+                   help="seed = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm (default: seed)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default: 60, or 4 in quick mode)")
+    p.add_argument("--batch-size", type=int, default=None, help="batch size (default: 64)")
+    p.add_argument("--out", metavar="FILE", help="where to save (default: models/emotion_cnn.keras)")
+    p.add_argument("--quick", action="store_true", help="quick mode: sample data, few epochs (= EMOJIFY_QUICK=1)")
+    p.add_argument("--restart", action="store_true", help="ignore a backup of an interrupted run; start afresh")
+    p.add_argument("-v", "--verbose", action="store_true", help="print one line per epoch")
+    p.set_defaults(func=_train)
+
+    p = sub.add_parser("predict", help="print the emotion of the face(s) in image files",
+                       description="Detect faces in each image (a 48×48 image is taken as one face crop) "
+                                   "and print the emotion with the probability of each class.")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (png, jpg, ...)")
+    p.add_argument("--model", metavar="FILE", help="a .keras model or classic emotion_model.h5 "
+                                                   "(default: the one in models/)")
+    p.set_defaults(func=_predict)
+
+    try:
+        from . import webcam
+    except ImportError:  # pragma: no cover - Tk missing from this Python
+        webcam = None
+    if webcam is not None:
+        p = sub.add_parser("webcam", help="open a desktop window: camera or video in, emoji out",
+                           description="A Tk window like the classic Emojify gui.py: video on the left, "
+                                       "emoji and emotion on the right.")
+        webcam.add_webcam_arguments(p)
+        p.set_defaults(func=webcam.run_webcam)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except EmojifyError as exc:
+        print(f"emojify: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("emojify: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"emojify: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Training: ``train()`` compiles and fits a model on a :class:`~emojify_lib.data.Dataset` with the callbacks a
+real run needs, and ``plot_history()`` draws the curves.
+
+Callbacks: ``ModelCheckpoint`` keeps the best model (by validation accuracy) in ``models/``; ``EarlyStopping``
+ends a run that stopped improving and restores its best weights; ``ReduceLROnPlateau`` halves the learning
+rate when validation loss stalls; ``BackupAndRestore`` saves the whole training state every epoch so that a
+run killed half-way resumes where it stopped when started again with the same ``out``.
+"""
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from . import config
+from .data import Dataset, make_tf_dataset
+from .errors import ModelError
+
+config.quiet_tensorflow()
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+@dataclass
+class Recipe:
+    """Hyper-parameters of a training run. ``full()`` is the real FER2013 recipe, ``quick()`` the CI one."""
+    epochs: int = 60
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    augment: bool = True
+    patience: int = 12         # EarlyStopping, on val_accuracy
+    lr_patience: int = 4       # ReduceLROnPlateau, on val_loss
+    lr_factor: float = 0.5
+    min_lr: float = 1e-5
+
+    @classmethod
+    def full(cls) -> "Recipe":
+        return cls()
+
+    @classmethod
+    def quick(cls) -> "Recipe":
+        return cls(epochs=4, patience=3, lr_patience=2, augment=False)
+
+    @classmethod
+    def default(cls) -> "Recipe":
+        """``quick()`` when ``EMOJIFY_QUICK`` is set, else ``full()``."""
+        return cls.quick() if config.quick_mode() else cls.full()
+
+
+def gpu_count() -> int:
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def default_strategy() -> tf.distribute.Strategy:
+    """``MirroredStrategy`` over all GPUs when there are several, else the default (one device) strategy."""
+    return tf.distribute.MirroredStrategy() if gpu_count() > 1 else tf.distribute.get_strategy()
+
+
+def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, epochs: int | None = None, *,
+          batch_size: int | None = None, learning_rate: float | None = None, augment: bool | None = None,
+          out: str | Path | None = None, recipe: Recipe | None = None, strategy: tf.distribute.Strategy | None = None,
+          mixed_precision: bool | None = None, resume: bool = True, verbose: int | str = "auto",
+          callbacks: list | None = None, seed: int = 0) -> keras.callbacks.History:
+    """Compile ``model`` with Adam and fit it on ``data.train``, validating on ``data.val``.
+
+    ``model`` is a Keras model, or a model name (``"seed"``/``"strong"``) or builder function: pass one of the
+    latter to train on several GPUs, because a model must be built inside its distribution ``strategy``
+    (default: :func:`default_strategy`). ``mixed_precision`` (default: on when a GPU is present) computes in
+    float16 and keeps float32 weights. Other arguments default to ``recipe`` (default :meth:`Recipe.default`).
+
+    The best model is saved to ``out`` (default ``models/emotion_cnn.keras``) with a JSON record beside it;
+    training state is backed up to ``models/backup/<name>/`` each epoch and restored when ``resume`` is true.
+    Returns the Keras ``History`` (``history.history`` maps metric names to per-epoch lists).
+    """
+    from . import models
+
+    recipe = recipe or Recipe.default()
+    epochs = recipe.epochs if epochs is None else epochs
+    batch_size = batch_size or recipe.batch_size
+    learning_rate = learning_rate or recipe.learning_rate
+    augment = recipe.augment if augment is None else augment
+    out = Path(out) if out is not None else models.default_model_path()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix != ".keras":
+        raise ModelError(f"out={out}: emojify saves models as .keras files; give a name ending in .keras")
+    strategy = strategy or default_strategy()
+    if mixed_precision is None:
+        mixed_precision = gpu_count() > 0
+    keras.utils.set_random_seed(seed)
+
+    previous_policy = keras.mixed_precision.global_policy()
+    if mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        with strategy.scope():
+            if isinstance(model, str):
+                model = models.build_model(model)
+            elif not isinstance(model, keras.Model):
+                model = model()
+            elif strategy.num_replicas_in_sync > 1:
+                raise ModelError("to train on several GPUs pass a model name or builder function, not a built "
+                                 "model: its variables must be created inside the strategy's scope")
+            model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+    global_batch = batch_size * strategy.num_replicas_in_sync
+    train_ds = make_tf_dataset(*data.train, batch_size=global_batch, shuffle=True, augment=augment, seed=seed)
+    val_ds = make_tf_dataset(*data.val, batch_size=global_batch)
+
+    backup_dir = out.parent / "backup" / out.stem
+    if not resume and backup_dir.exists():
+        shutil.rmtree(backup_dir)
+    all_callbacks = [
+        keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True),
+        keras.callbacks.ModelCheckpoint(str(out), monitor="val_accuracy", save_best_only=True),
+        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=recipe.patience,
+                                      restore_best_weights=True),
+        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
+                                          patience=recipe.lr_patience, min_lr=recipe.min_lr),
+        *(callbacks or []),
+    ]
+    started = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=all_callbacks,
+                        shuffle=False, verbose=verbose)  # the dataset shuffles itself
+    seconds = time.perf_counter() - started
+    model.save(out)  # best weights (EarlyStopping restored them) in the final file
+    val_acc = history.history.get("val_accuracy", [float("nan")])
+    models.write_model_info(
+        out, data_source=data.source, data_description=data.description, model=model.name,
+        epochs_run=len(val_acc), best_val_accuracy=max(val_acc) if val_acc else None,
+        train_images=int(len(data.train[1])), seconds=round(seconds, 1),
+        images_per_second=round(len(data.train[1]) * len(val_acc) / max(seconds, 1e-9), 1))
+    history.model_path = out
+    return history
+
+
+def plot_history(history, axes=None, title: str | None = None):
+    """Plot loss and accuracy per epoch for training and validation; returns the matplotlib figure.
+
+    ``history`` is a Keras ``History`` or its ``.history`` dict.
+    """
+    import matplotlib.pyplot as plt
+
+    logs = getattr(history, "history", history)
+    if not logs or "loss" not in logs:
+        raise ValueError("plot_history needs a Keras History (or its .history dict) with at least 'loss'")
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    else:
+        fig = axes[0].figure
+    epochs = range(1, len(logs["loss"]) + 1)
+    for ax, metric, label in ((axes[0], "loss", "loss (cross-entropy)"), (axes[1], "accuracy", "accuracy")):
+        if metric not in logs:
+            continue
+        ax.plot(epochs, logs[metric], "o-", label="training")
+        if f"val_{metric}" in logs:
+            ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    if "accuracy" in logs:
+        axes[1].axhline(1 / 7, color="gray", ls="--", lw=1)
+        axes[1].annotate("chance (1/7)", (1, 1 / 7), xytext=(0, 4), textcoords="offset points", color="gray")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
