@@ -170,3 +170,18 @@ def plot_history(history, axes=None, title: str | None = None):
         fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def ensure_trained_model(path: str | Path | None = None, data: Dataset | None = None, model: str = "seed",
+                         epochs: int | None = None):
+    """The trained model at ``path`` (default ``models/emotion_cnn.keras``); if there is none yet, train one
+    first (on ``data``, default :func:`~emojify_lib.data.load_dataset`) so a lesson can run on its own.
+    Returns the loaded Keras model."""
+    from . import models
+    from .data import load_dataset
+
+    path = Path(path) if path is not None else models.default_model_path()
+    if not path.is_file():
+        print(f"No trained model at {path}; training one now (lesson 05 explains this step).")
+        train(model, data or load_dataset(), epochs=epochs, out=path, verbose=0)
+    return models.load_model(path)
