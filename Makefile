@@ -23,10 +23,8 @@ $(STAMP): pyproject.toml
 system-deps:  ## Chromium + ChromeDriver (browser test) and Xvfb (desktop-window test), from Debian
 	bash .ci/install-system-deps.sh
 
-notebooks: $(STAMP)  ## re-run every lesson in quick mode and store its outputs
-	for nb in notebooks/[0-9]*.ipynb; do \
-	  EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/jupyter nbconvert --to notebook --execute --inplace "$$nb" || exit 1; \
-	done
+notebooks: $(STAMP)  ## re-run every lesson in quick mode and store its outputs (deterministic metadata)
+	$(BIN)/python tools/run_notebooks.py
 
 bench: $(STAMP)  ## run the benchmarks and write benchmarks/results.md
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/run_all.py

@@ -49,5 +49,31 @@ def emojis_dir() -> Path:
 
 
 def quiet_tensorflow() -> None:
-    """Silence TensorFlow's C++ start-up log lines (call before importing TensorFlow)."""
+    """Import TensorFlow without its start-up log lines (absl, oneDNN, CUDA-stub notices).
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` hides most C++ logging, but TensorFlow 2.21 still writes a few lines straight to
+    the process's stderr while it loads, where notebooks show them as red output. So the first import happens
+    with file descriptor 2 pointed at /dev/null; Python-level errors still raise normally.
+    """
+    import sys
+
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (some embedded interpreters)
+        import tensorflow  # noqa: F401
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+        import tensorflow as tf
+
+        tf.constant(0.0) + 1.0  # first op: oneDNN announces itself here
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

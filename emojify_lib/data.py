@@ -349,6 +349,7 @@ def load_dataset(source: str = "auto", quick: bool | None = None, path: str | Pa
 def augmentation_layers(seed: int = 0):
     """The random augmentations used in training, as a Keras ``Sequential`` working on raw 0-255 batches
     ``(B, 48, 48, 1)``: horizontal flip, shift up to 10 %, rotation up to ±18°, zoom ±10 %, contrast ±20 %."""
+    config.quiet_tensorflow()
     import keras
 
     return keras.Sequential([
@@ -367,6 +368,7 @@ def make_tf_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int 
     The uint8 faces are cached in memory, shuffled each epoch (``shuffle``), batched, augmented in-graph on
     whole batches (``augment``) and prefetched. ``y=None`` gives batches of images only.
     """
+    config.quiet_tensorflow()
     import tensorflow as tf
 
     x = np.asarray(x)

@@ -1,0 +1,249 @@
+"""Graders for the exercises at the end of each lesson.
+
+The learner writes a small function (or picks some numbers) in a notebook cell and passes it to a
+``check_*`` function here. A right answer prints ``✅ Correct: ...``; a wrong one raises
+:class:`ExerciseFailed` (an ``AssertionError``) whose message starts with ``❌``, says what was wrong on which
+input, and gives a hint.
+
+Shared helpers for every lesson's graders (use them when adding a lesson's section):
+
+* ``passed(message)``                  print the success line.
+* ``fail(problem, hint=None)``         raise :class:`ExerciseFailed`.
+* ``call(fn, *args, name=...)``        call the learner's function; an exception in it becomes a clear failure.
+* ``expect_close(actual, expected, what=..., hint=..., atol=...)``   compare arrays or numbers (shape, then values).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "ExerciseFailed", "passed", "fail", "call", "expect_close",
+    "check_weighted_sum", "check_perceptron_update", "check_logic_gate",
+    "check_output_size", "check_correlate2d", "check_shift_kernel",
+]
+
+
+class ExerciseFailed(AssertionError):
+    """An exercise answer is wrong; the message says what and how to fix it."""
+
+
+def passed(message: str) -> None:
+    """Print the success line ``✅ Correct: message``."""
+    print(f"✅ Correct: {message}")
+
+
+def fail(problem: str, hint: str | None = None):
+    """Raise :class:`ExerciseFailed` with ``❌ problem`` and, if given, a hint on its own line."""
+    text = f"❌ {problem}"
+    if hint:
+        text += f"\n💡 Hint: {hint}"
+    raise ExerciseFailed(text)
+
+
+def call(fn, *args, name: str | None = None):
+    """Call the learner's ``fn(*args)``; turn any exception it raises into a failure that names the input."""
+    if not callable(fn):
+        fail(f"expected a function, got {type(fn).__name__} {fn!r}",
+             "pass the function itself, without calling it: check(my_function), not check(my_function()).")
+    name = name or getattr(fn, "__name__", "your function")
+    try:
+        return fn(*args)
+    except ExerciseFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any error in learner code becomes a readable failure
+        shown = ", ".join(_short(a) for a in args)
+        fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}",
+             "run your function by hand on that input and read the traceback.")
+
+
+def _short(value, limit: int = 60) -> str:
+    if isinstance(value, np.ndarray) and value.size > 6:
+        return f"<array shape {value.shape}>"
+    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def expect_close(actual, expected, what: str, hint: str | None = None, atol: float = 1e-6) -> None:
+    """Fail unless ``actual`` has ``expected``'s shape and values (within ``atol``). ``what`` names the quantity
+    in the message, e.g. ``"weighted_sum(x=[1, 2], w=[0.5, -1], b=0.25)"``."""
+    try:
+        a = np.asarray(actual, dtype=np.float64)
+    except (TypeError, ValueError):
+        fail(f"{what} returned {_short(actual)} ({type(actual).__name__}), which is not a number or an array of "
+             f"numbers", hint)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        fail(f"{what} has shape {a.shape}, expected {e.shape}", hint)
+    if not np.all(np.isfinite(a) == np.isfinite(e)) or not np.allclose(a, e, atol=atol, rtol=0, equal_nan=True):
+        if a.size <= 6:
+            fail(f"{what} returned {_short(a)}, expected {_short(e)}", hint)
+        idx = np.unravel_index(np.argmax(np.abs(np.nan_to_num(a - e, nan=np.inf))), a.shape)
+        fail(f"{what} differs from the expected result, e.g. at index {tuple(int(i) for i in idx)}: "
+             f"got {a[idx]:.6g}, expected {e[idx]:.6g}", hint)
+
+
+# --- Lesson 01 -----------------------------------------------------------------------------------------------
+
+def check_weighted_sum(fn) -> None:
+    """Lesson 01, exercise 1: ``fn(x, w, b)`` returns the neuron's pre-activation ``z = w . x + b`` (a number)."""
+    cases = [
+        (np.array([1.0, 2.0]), np.array([0.5, -1.0]), 0.25),
+        (np.array([0.0, 0.0]), np.array([3.0, 4.0]), -2.0),
+        (np.array([2.0, -1.0, 0.5]), np.array([1.0, 1.0, 4.0]), 0.0),
+        (np.array([1.5]), np.array([-2.0]), 1.0),
+    ]
+    for x, w, b in cases:
+        got = call(fn, x, w, b)
+        what = f"weighted_sum(x={x.tolist()}, w={w.tolist()}, b={b})"
+        if np.ndim(got) != 0:
+            fail(f"{what} returned {_short(got)}, an array of shape {np.shape(got)}; expected one number",
+                 "multiply element by element and add the products up (np.dot(w, x) or (w * x).sum()), then add b.")
+        hint = "z = w1*x1 + w2*x2 + ... + b. Did you forget the bias, or add it once per input?"
+        if abs(float(got) - float(np.dot(w, x))) < 1e-9 and b != 0:
+            hint = "you forgot the bias: z = np.dot(w, x) + b."
+        elif len(x) != 2:
+            hint = (f"this input has {len(x)} numbers: does your function use all of them? "
+                    "np.dot(w, x) works for any length.")
+        expect_close(got, np.dot(w, x) + b, what, hint)
+    passed("z = w · x + b, for inputs of any length.")
+
+
+def check_perceptron_update(fn) -> None:
+    """Lesson 01, exercise 2: ``fn(w, b, x, y, lr)`` applies the perceptron rule once and returns ``(w, b)``."""
+    from .perceptron import step
+
+    cases = [
+        (np.array([0.5, -0.5]), 0.0, np.array([1.0, 2.0]), 1, 0.1),    # predicts 0, label 1 -> move up
+        (np.array([1.0, 1.0]), 0.5, np.array([2.0, 1.0]), 0, 0.5),     # predicts 1, label 0 -> move down
+        (np.array([1.0, 1.0]), 0.5, np.array([2.0, 1.0]), 1, 0.5),     # right: no change
+        (np.array([0.2, -0.3, 0.1]), -0.1, np.array([-1.0, 0.5, 2.0]), 1, 0.25),
+    ]
+    for w, b, x, y, lr in cases:
+        w_before = w.copy()
+        out = call(fn, w.copy(), b, x.copy(), y, lr)
+        what = f"perceptron_update(w={w.tolist()}, b={b}, x={x.tolist()}, y={y}, lr={lr})"
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            fail(f"{what} returned {_short(out)}; expected a pair (new_w, new_b)", "end with: return w, b")
+        error = y - step(np.dot(w_before, x) + b)
+        want_w, want_b = w_before + lr * error * x, b + lr * error
+        if error == 0:
+            hint = "this example is already classified right, so nothing should change."
+        else:
+            hint = ("the update is error = y - step(w·x + b); w + lr * error * x; b + lr * error. "
+                    "Check the sign of the error and that x scales the weight change.")
+        expect_close(out[0], want_w, f"the new w of {what}", hint)
+        expect_close(out[1], want_b, f"the new b of {what}", hint)
+    passed("mistakes move the weights by lr · (y − ŷ) · x and the bias by lr · (y − ŷ); right answers change nothing.")
+
+
+_GATES = {"and": (0, 0, 0, 1), "or": (0, 1, 1, 1), "nand": (1, 1, 1, 0), "nor": (1, 0, 0, 0)}
+
+
+def check_logic_gate(w, b, gate: str = "and") -> None:
+    """Lesson 01, exercise 3: weights ``w`` (2 numbers) and bias ``b`` with ``step(w . x + b)`` equal to ``gate``
+    (``"and"``, ``"or"``, ``"nand"`` or ``"nor"``) on the four inputs 00, 01, 10, 11."""
+    from .perceptron import step
+
+    gate = gate.lower()
+    if gate not in _GATES:
+        raise ValueError(f"gate must be one of {sorted(_GATES)} (XOR cannot be done by one perceptron), got {gate!r}")
+    w = np.asarray(w, dtype=np.float64)
+    if w.shape != (2,):
+        fail(f"w must hold 2 weights, one per input; got shape {w.shape}")
+    if np.ndim(b) != 0:
+        fail(f"b must be one number; got {_short(b)}")
+    inputs = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    want = np.array(_GATES[gate])
+    got = step(inputs @ w + float(b))
+    wrong = [f"{int(x[0])}{int(x[1])} -> {g} (should be {t})" for x, g, t in zip(inputs, got, want) if g != t]
+    if wrong:
+        fail(f"with w={w.tolist()}, b={float(b)} the perceptron is not {gate.upper()}: " + "; ".join(wrong),
+             "write the four inequalities w·x + b >= 0 (output 1) or < 0 (output 0) and pick numbers that "
+             "satisfy all of them; for AND, both weights positive and a bias more negative than either weight.")
+    def term(v, name):
+        return f"{'−' if v < 0 else '+'} {abs(v):g}{name}"
+
+    formula = f"{w[0]:g}·x1 {term(w[1], '·x2')} {term(float(b), '')}"
+    passed(f"step({formula}) computes {gate.upper()} on all four inputs.")
+
+
+# --- Lesson 02 -----------------------------------------------------------------------------------------------
+
+def check_output_size(fn) -> None:
+    """Lesson 02, exercise 1: ``fn(n, k, p, s)`` returns the output length ``(n + 2p - k) // s + 1`` (an int)."""
+    cases = [(5, 3, 0, 1), (5, 3, 1, 1), (48, 3, 1, 1), (48, 2, 0, 2), (7, 3, 0, 2), (8, 3, 0, 2), (28, 5, 2, 1),
+             (10, 4, 1, 3), (224, 7, 3, 2)]
+    for n, k, p, s in cases:
+        got = call(fn, n, k, p, s)
+        what = f"output_size(n={n}, k={k}, p={p}, s={s})"
+        want = (n + 2 * p - k) // s + 1
+        if isinstance(got, (float, np.floating)) and float(got) != want:
+            fail(f"{what} returned {got}, a fraction; expected the whole number {want}",
+                 "a window that does not fit is dropped, so round down: use // instead of /.")
+        if not isinstance(got, (int, np.integer, float, np.floating)) or isinstance(got, bool):
+            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        if got != want:
+            hint = "padding adds p on BOTH sides (2p), then count the steps of size s that fit, plus the first one."
+            if got == (n + p - k) // s + 1:
+                hint = "padding adds p zeros on each side, so the padded length is n + 2p."
+            elif got == (n + 2 * p - k) / s + 1 or got == -(-(n + 2 * p - k) // s) + 1:
+                hint = "round down (//): a window that would hang over the edge is not used."
+            elif got == (n + 2 * p - k) // s:
+                hint = "you forgot the first window: add 1."
+            fail(f"{what} returned {got}, expected {want}", hint)
+    passed("output = ⌊(n + 2p − k) / s⌋ + 1.")
+
+
+def check_correlate2d(fn) -> None:
+    """Lesson 02, exercise 2: ``fn(image, kernel)`` is a 'valid', stride-1 cross-correlation (a float array
+    of shape ``(H - kh + 1, W - kw + 1)``)."""
+    from .convolution import correlate2d
+
+    rng = np.random.default_rng(2)
+    cases = [
+        (np.arange(16, dtype=np.float64).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])),
+        (rng.integers(0, 10, (5, 6)).astype(np.float64), np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])),
+        (rng.normal(size=(7, 5)), rng.normal(size=(2, 3))),        # not square: rows and columns differ
+    ]
+    for image, kernel in cases:
+        got = call(fn, image.copy(), kernel.copy(), name="my_correlate2d")
+        want = correlate2d(image, kernel)
+        what = f"my_correlate2d(image {image.shape}, kernel {kernel.shape})"
+        hint = ("out[i, j] = (image[i:i+kh, j:j+kw] * kernel).sum(), for i in range(H - kh + 1) and "
+                "j in range(W - kw + 1).")
+        got_arr = np.asarray(got, dtype=np.float64) if np.ndim(got) == 2 else None
+        if got_arr is not None and got_arr.shape == want.shape:
+            if np.allclose(got_arr, correlate2d(image, kernel[::-1, ::-1]), atol=1e-6) and \
+                    not np.allclose(want, got_arr, atol=1e-6):
+                hint = "you flipped the kernel: that is convolution. Correlation uses the kernel as it is."
+            elif np.allclose(got_arr, want.astype(np.int64), atol=1e-6) and not np.allclose(got_arr, want):
+                hint = "the result was rounded to integers: create the output with dtype float (np.zeros(..., float))."
+        elif got_arr is not None and got_arr.shape == want.shape[::-1]:
+            hint = "rows and columns are swapped: the output has H - kh + 1 rows and W - kw + 1 columns."
+        expect_close(got, want, what, hint)
+    passed("your loops compute the same sliding-window sums as emojify_lib.convolution.correlate2d.")
+
+
+def check_shift_kernel(kernel) -> None:
+    """Lesson 02, exercise 3: a 3x3 kernel that, applied with ``correlate2d``, moves the image one pixel to the
+    right: ``out[i, j] = image[i, j - 1]``."""
+    from .convolution import correlate2d
+
+    k = np.asarray(kernel, dtype=np.float64)
+    if k.shape != (3, 3):
+        fail(f"the kernel must be 3x3; got shape {k.shape}")
+    image = np.random.default_rng(3).integers(0, 256, (9, 9)).astype(np.float64)
+    got = correlate2d(image, k, padding="same")[1:-1, 1:-1]        # compare inside, away from padded borders
+    want = image[1:-1, :-2]
+    if np.allclose(got, want):
+        passed("a single 1 left of the centre copies each pixel's left neighbour into it: the image moves right.")
+        return
+    if np.allclose(got, image[1:-1, 2:]):
+        fail("your kernel moves the image one pixel to the LEFT",
+             "correlate2d does not flip the kernel: out[i, j] = sum image[i+u-1, j+v-1] * kernel[u, v]. To copy "
+             "the LEFT neighbour image[i, j-1] into out[i, j], put the 1 at kernel[1, 0].")
+    if np.allclose(got, image[1:-1, 1:-1]):
+        fail("your kernel leaves the image where it was (that is the identity kernel)",
+             "move the single 1 away from the centre.")
+    fail("applied with correlate2d, your kernel does not move the image one pixel to the right",
+         "use a kernel that is all zeros except for one 1. Which neighbour of pixel (i, j) should land in out[i, j]?")
