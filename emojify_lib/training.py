@@ -128,12 +128,13 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
                         shuffle=False, verbose=verbose)  # the dataset shuffles itself
     seconds = time.perf_counter() - started
     model.save(out)  # best weights (EarlyStopping restored them) in the final file
-    val_acc = history.history.get("val_accuracy", [float("nan")])
+    val_acc = history.history.get("val_accuracy", [])
+    # history.epoch lists the epochs this call ran; after a resume it starts where the backup left off
     models.write_model_info(
         out, data_source=data.source, data_description=data.description, model=model.name,
-        epochs_run=len(val_acc), best_val_accuracy=max(val_acc) if val_acc else None,
-        train_images=int(len(data.train[1])), seconds=round(seconds, 1),
-        images_per_second=round(len(data.train[1]) * len(val_acc) / max(seconds, 1e-9), 1))
+        epochs_run=history.epoch[-1] + 1 if history.epoch else 0, resumed_at_epoch=history.epoch[0] if history.epoch else 0,
+        best_val_accuracy=max(val_acc) if val_acc else None, train_images=int(len(data.train[1])),
+        seconds=round(seconds, 1), images_per_second=round(len(data.train[1]) * len(val_acc) / max(seconds, 1e-9), 1))
     history.model_path = out
     return history
 
