@@ -1,0 +1,119 @@
+"""Frame in, emotions out: detect every face, crop it, classify all of them in one batched call.
+
+The classifier is a ``tf.function`` with a fixed input signature that calls the model directly. The classic
+loop's ``model.predict`` on one face per call builds a new dataset each time (tens of milliseconds) and grows
+memory in long loops; one traced call per frame avoids both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
+from .errors import ImageError
+from .faces import FaceDetector, crop_faces
+
+
+@dataclass
+class FacePrediction:
+    """One face of a frame: its box ``(x, y, w, h)``, the likeliest emotion and all probabilities ``(7,)``."""
+    box: tuple[int, int, int, int]
+    emotion: str
+    probs: np.ndarray
+    track: int = 0
+
+    @property
+    def score(self) -> float:
+        return float(self.probs[EMOTIONS.index(self.emotion)])
+
+    @property
+    def display_name(self) -> str:
+        return DISPLAY_NAMES[self.emotion]
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
+
+
+class EmotionPredictor:
+    """Classify the faces of video frames with a trained emojify model.
+
+    ``model``: a Keras model mapping raw ``(N, 48, 48, 1)`` pixels to 7 probabilities (see
+    :mod:`emojify_lib.models`). ``detector``: a :class:`~emojify_lib.faces.FaceDetector` (one is built if
+    omitted). ``smoothing`` in [0, 1): weight of the past in an exponential moving average of each face's
+    probabilities across frames (faces are followed by box overlap), so the emoji does not flicker; 0 = off.
+    ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only).
+    """
+
+    def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
+                 warning: str | None = None, margin: float = 0.1):
+        import tensorflow as tf
+
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        self.model, self.smoothing, self.warning, self.margin = model, smoothing, warning, margin
+        self.detector = detector or FaceDetector()
+        self._classify = tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                                     input_signature=[tf.TensorSpec([None, 48, 48, 1], tf.float32)])
+        self._tracks: list[tuple[int, tuple, np.ndarray]] = []
+        self._next_track = 1
+
+    @classmethod
+    def from_path(cls, path: str | Path | None = None, **kwargs) -> "EmotionPredictor":
+        """Load a model (default: the one trained in lesson 05, see :func:`emojify_lib.models.find_trained_model`)
+        and wrap it; sets ``warning`` when its record says it was trained on the synthetic sample only."""
+        from . import models
+
+        path = Path(path) if path is not None else models.find_trained_model()
+        model = models.load_model(path)  # raises a ModelError that says what to do when there is none
+        info = models.read_model_info(path)
+        warning = None
+        if info.get("data_source") == "sample":
+            warning = ("this model was trained only on the synthetic sample faces, so its predictions on real "
+                       "faces will be poor; train on FER2013 (see data/README.md) for a useful demo")
+        return cls(model, warning=kwargs.pop("warning", warning), **kwargs)
+
+    def classify(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities ``float32 (K, 7)`` for a stack of ``uint8 (K, 48, 48)`` faces, in one call."""
+        faces = np.asarray(faces)
+        if faces.ndim == 4 and faces.shape[-1] == 1:
+            faces = faces[..., 0]
+        if faces.ndim != 3 or faces.shape[1:] != (48, 48):
+            raise ImageError(f"classify expects faces of shape (K, 48, 48), got {faces.shape}")
+        if len(faces) == 0:
+            return np.zeros((0, NUM_CLASSES), np.float32)
+        return self._classify(faces[..., None].astype(np.float32)).numpy()
+
+    def predict(self, frame) -> list[FacePrediction]:
+        """Detect, crop and classify every face of a frame (BGR/gray uint8). Largest face first."""
+        boxes = self.detector.detect(frame)
+        probs = self.classify(crop_faces(frame, boxes, self.margin)) if len(boxes) else np.zeros((0, 7), np.float32)
+        results = []
+        tracks = []
+        for box, p in zip(boxes, probs):
+            box = tuple(int(v) for v in box)
+            track_id, p = self._smooth(box, p)
+            tracks.append((track_id, box, p))
+            results.append(FacePrediction(box, EMOTIONS[int(np.argmax(p))], p, track_id))
+        self._tracks = tracks
+        return results
+
+    def _smooth(self, box, probs):
+        if self.smoothing <= 0:
+            return 0, probs
+        best = max(self._tracks, key=lambda t: _iou(t[1], box), default=None)
+        if best is not None and _iou(best[1], box) >= 0.3:
+            return best[0], (self.smoothing * best[2] + (1 - self.smoothing) * probs).astype(np.float32)
+        self._next_track += 1
+        return self._next_track - 1, probs
+
+    def reset(self) -> None:
+        """Forget the faces followed so far (call when the video jumps or the camera changes)."""
+        self._tracks = []
