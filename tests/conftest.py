@@ -1,0 +1,49 @@
+"""Shared fixtures: real photos that scikit-image ships, turned into webcam-like frames without distorting faces."""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+def astronaut_640x480() -> np.ndarray:
+    """skimage's astronaut photo (512², face near x 174-275, y 64-165) as a 640×480 BGR frame: resized to 480×480
+    and padded left/right by 80 px (stretching would defeat the Haar cascade)."""
+    from skimage import data as skdata
+
+    square = cv2.resize(cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR), (480, 480), interpolation=cv2.INTER_AREA)
+    return cv2.copyMakeBorder(square, 0, 0, 80, 80, cv2.BORDER_CONSTANT, value=(40, 40, 40))
+
+
+#: Where the astronaut's face lies in that frame: (x, y, w, h), from the original box scaled by 480/512, +80 in x.
+ASTRONAUT_FACE = (80 + 174 * 480 // 512, 64 * 480 // 512, 101 * 480 // 512, 101 * 480 // 512)
+
+
+def lfw_faces_frame(n: int = 3) -> np.ndarray:
+    """A 640×480 BGR frame with ``n`` faces from skimage's ``lfw_subset()`` (25×25 crops) enlarged to 150 px."""
+    from skimage import data as skdata
+
+    faces = skdata.lfw_subset()[:n]
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    for i, face in enumerate(faces):
+        big = cv2.resize((face * 255).astype(np.uint8), (150, 150), interpolation=cv2.INTER_CUBIC)
+        big = cv2.copyMakeBorder(big, 25, 25, 25, 25, cv2.BORDER_REPLICATE)  # keep some context around the face
+        x = 10 + i * 210
+        frame[140:340, x:x + 200] = big[..., None]
+    return frame
+
+
+@pytest.fixture(scope="session")
+def astronaut_frame():
+    return astronaut_640x480()
+
+
+@pytest.fixture(scope="session")
+def seed_model():
+    from emojify_lib import models
+
+    import keras
+    keras.utils.set_random_seed(0)
+    return models.seed_cnn()
