@@ -240,3 +240,32 @@ def list_cameras(max_index: int = 4) -> list[int]:
         finally:
             cap.release()
     return found
+
+
+def sample_frames(n: int = 60, size: tuple[int, int] = (640, 480)) -> list[np.ndarray]:
+    """``n`` BGR frames of a short "video" made from real photos that scikit-image ships: the astronaut photo
+    (one face) drifting slowly, then three faces from ``lfw_subset()`` side by side. For demos and tests on
+    machines without a camera; nothing is downloaded."""
+    import cv2
+    from skimage import data as skdata
+
+    w, h = size
+    side = min(w, h)
+    face = cv2.resize(cv2.cvtColor(skdata.astronaut(), cv2.COLOR_RGB2BGR), (side, side), interpolation=cv2.INTER_AREA)
+    group = np.full((h, w, 3), 90, np.uint8)
+    for i, small in enumerate(skdata.lfw_subset()[:3]):
+        big = cv2.resize((small * 255).astype(np.uint8), (w // 4, w // 4), interpolation=cv2.INTER_CUBIC)
+        y0, x0 = (h - w // 4) // 2, w // 16 + i * (w // 3)
+        group[y0:y0 + w // 4, x0:x0 + w // 4] = big[..., None]
+    frames = []
+    for i in range(n):
+        if i < (2 * n) // 3:  # the astronaut drifts left and right by up to 40 px
+            dx = int(40 * np.sin(2 * np.pi * i / max(n // 2, 1)))
+            frame = np.full((h, w, 3), 40, np.uint8)
+            x0 = (w - side) // 2 + dx
+            xa, xb = max(x0, 0), min(x0 + side, w)
+            frame[:side, xa:xb] = face[:, xa - x0:xb - x0]
+        else:
+            frame = group.copy()
+        frames.append(frame)
+    return frames
