@@ -232,13 +232,21 @@ def list_cameras(max_index: int = 4) -> list[int]:
     import cv2
 
     found = []
-    for index in range(max_index):
-        cap = cv2.VideoCapture(index)
-        try:
-            if cap.isOpened():
-                found.append(index)
-        finally:
-            cap.release()
+    logging = getattr(getattr(cv2, "utils", None), "logging", None)
+    level = logging.getLogLevel() if logging else None
+    if logging:  # probing absent devices makes OpenCV print warnings; they are expected here
+        logging.setLogLevel(logging.LOG_LEVEL_ERROR)
+    try:
+        for index in range(max_index):
+            cap = cv2.VideoCapture(index)
+            try:
+                if cap.isOpened():
+                    found.append(index)
+            finally:
+                cap.release()
+    finally:
+        if logging:
+            logging.setLogLevel(level)
     return found
 
 

@@ -69,6 +69,7 @@ class KernelCameraDemo:
         self.errors = 0
         self.last_error: str | None = None
         self.last_predictions: list = []
+        self.last_frame: np.ndarray | None = None  # the last annotated frame shown
         self.fps = 0.0
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -196,7 +197,8 @@ class KernelCameraDemo:
     def process(self, frame: np.ndarray) -> list:
         """Run one frame through the pipeline and update the widgets; returns the predictions."""
         predictions = self.predictor.predict(frame)
-        self.video.value = _jpeg(annotate(frame, predictions))
+        self.last_frame = annotate(frame, predictions)
+        self.video.value = _jpeg(self.last_frame)
         self.last_predictions = predictions
         self.frames_processed += 1
         if predictions:

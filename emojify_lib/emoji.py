@@ -76,7 +76,7 @@ def check_frame(frame) -> None:
 
 def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> np.ndarray:
     """Draw each prediction on a copy of ``frame``: a box, a label such as "Happy 93%", and the emoji beside the
-    face (sized to the face unless ``emoji_size`` is given). ``predictions`` are
+    face's top-right corner (sized to the face unless ``emoji_size`` is given). ``predictions`` are
     :class:`~emojify_lib.predictor.FacePrediction` objects (anything with ``box``, ``emotion``, ``score``)."""
     import cv2
 
@@ -92,7 +92,7 @@ def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> n
         top = max(y - th - 8, 0)
         cv2.rectangle(out, (x, top), (x + tw + 6, top + th + 8), color, -1)
         cv2.putText(out, label, (x + 3, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 1, cv2.LINE_AA)
-        size = emoji_size or max(24, int(h * 0.6))
-        ex = x + w + 6 if x + w + 6 + size <= out.shape[1] else x - size - 6
-        overlay_rgba(out, load_emoji(p.emotion, size), ex, y)
+        # the emoji sits on the box's top-right corner, so it never covers a neighbouring face
+        size = emoji_size or max(24, int(h * 0.45))
+        overlay_rgba(out, load_emoji(p.emotion, size), x + w - size * 2 // 3, y - size // 3)
     return out
