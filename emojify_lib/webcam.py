@@ -148,7 +148,9 @@ def run_webcam(args) -> int:
               file=sys.stderr)
         return 3
     try:
-        predictor = EmotionPredictor.from_path(args.model, smoothing=0.6)
+        from .demo import LIVE_SETTINGS
+
+        predictor = EmotionPredictor.from_path(args.model, **LIVE_SETTINGS)
         if args.video:
             source = VideoFile(args.video)
         elif args.sample:

@@ -26,6 +26,36 @@ def test_classify_batch_equals_model_per_face(predictor, seed_model):
         predictor.classify(np.zeros((2, 32, 32), np.uint8))
 
 
+def test_tflite_backend_gives_the_same_probabilities(seed_model, predictor):
+    fast = EmotionPredictor(seed_model, backend="tflite")
+    faces = np.random.default_rng(1).integers(0, 256, (3, 48, 48), dtype=np.uint8)
+    np.testing.assert_allclose(fast.classify(faces), predictor.classify(faces), atol=1e-4)
+    np.testing.assert_allclose(fast.classify(faces[:1]), predictor.classify(faces[:1]), atol=1e-4)
+    with pytest.raises(ValueError, match="backend"):
+        EmotionPredictor(seed_model, backend="onnx")
+
+
+def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_frame):
+    calls = []
+
+    class CountingDetector:
+        def detect(self, frame):
+            calls.append(1)
+            from emojify_lib.faces import FaceDetector
+            return FaceDetector().detect(frame)
+
+    p = EmotionPredictor(seed_model, detector=CountingDetector(), detect_every=3)
+    results = [p.predict(astronaut_frame) for _ in range(7)]
+    assert len(calls) == 3 and all(len(r) == 1 for r in results)  # frames 0, 3, 6
+    p.reset()
+    blank = np.zeros_like(astronaut_frame)
+    for _ in range(3):
+        p.predict(blank)
+    assert len(calls) == 6  # with no face to follow, it looks on every frame
+    with pytest.raises(ValueError, match="detect_every"):
+        EmotionPredictor(seed_model, detect_every=0)
+
+
 def test_predict_astronaut(predictor, astronaut_frame):
     preds = predictor.predict(astronaut_frame)
     assert len(preds) == 1

@@ -1,0 +1,140 @@
+"""Group 1 — the whole frame pipeline (detect + crop + classify + emoji overlay) on 640×480 frames with real
+faces from scikit-image, frames per second for:
+
+(a) our ``EmotionPredictor`` + ``annotate`` (cascade built once, detection on a 320-px-wide copy, all faces in one
+    classifier call): with the tf.function, with TFLite, and with the live demo's settings (TFLite, detection
+    on every 2nd frame),
+(b) the classic Emojify loop: cascade constructed for every frame, detection on the full frame, ``model.predict``
+    once per face, the emoji image read from disk for every frame,
+(c) the ``fer`` package's ``FER().detect_emotions`` with its default Haar-cascade detector, installed by this
+    script into a throw-away virtual environment when possible (it is not a dependency of emojify).
+The same untrained seed CNN is used in (a) and (b) (speed does not depend on the weights).
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from common import HERE, Results
+
+sys.path.insert(0, str(HERE.parent / "tests"))
+from conftest import astronaut_640x480, lfw_faces_frame  # noqa: E402
+
+from emojify_lib import config, models  # noqa: E402
+from emojify_lib.demo import LIVE_SETTINGS  # noqa: E402
+from emojify_lib.emoji import annotate  # noqa: E402
+from emojify_lib.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
+from emojify_lib.faces import cascade_path  # noqa: E402
+from emojify_lib.predictor import EmotionPredictor  # noqa: E402
+
+N_FRAMES = 40
+
+
+def seed_loop(model):
+    """One frame of the classic gui.py loop, reproduced step by step."""
+    emoji_paths = [str(config.emojis_dir() / EMOJI_FILES[name]) for name in CLASSIC_ORDER]
+
+    def step(frame):
+        cascade = cv2.CascadeClassifier(str(cascade_path()))  # rebuilt every frame
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        faces = cascade.detectMultiScale(gray, scaleFactor=1.3, minNeighbors=5)
+        shown = frame.copy()
+        label = 0
+        for (x, y, w, h) in faces:
+            cv2.rectangle(shown, (x, y - 50), (x + w, y + h + 10), (255, 0, 0), 2)
+            crop = np.expand_dims(np.expand_dims(cv2.resize(gray[y:y + h, x:x + w], (48, 48)), -1), 0)
+            label = int(np.argmax(model.predict(crop.astype("float32"), verbose=0)))  # once per face
+            cv2.putText(shown, str(label), (x + 20, y - 60), cv2.FONT_HERSHEY_SIMPLEX, 1, (255, 255, 255), 2)
+        emoji = cv2.imread(emoji_paths[label])  # the classic GUI re-read the emoji file every frame
+        return shown, emoji
+    return step
+
+
+def ours(predictor):
+    def step(frame):
+        return annotate(frame, predictor.predict(frame))
+    return step
+
+
+def fps(step, frames) -> float:
+    step(frames[0])
+    start = time.perf_counter()
+    for f in frames:
+        step(f)
+    return len(frames) / (time.perf_counter() - start)
+
+
+FER_SCRIPT = r"""
+import json, os, sys, time, warnings
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+warnings.simplefilter("ignore")
+import numpy as np
+from fer.fer import FER
+frames = np.load(sys.argv[1])
+detector = FER()
+detector.detect_emotions(frames[0])
+start = time.perf_counter()
+found = [len(detector.detect_emotions(f)) for f in frames]
+print(json.dumps({"fps": len(frames) / (time.perf_counter() - start), "faces": found}))
+"""
+
+
+def fer_fps(frames) -> tuple[float | None, str]:
+    """Run fer in a throw-away venv that reuses this environment's TensorFlow/OpenCV (via a .pth file) and gets
+    fer itself with --no-deps (its declared torch dependency is ~4 GB and only used by its MTCNN detector)."""
+    venv = Path(tempfile.gettempdir()) / "emojify-bench-fer-venv"
+    python = venv / "bin" / "python"
+    try:
+        if not python.exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+            site = next(venv.glob("lib/python*/site-packages"))
+            here = next(p for p in sys.path if p.endswith("site-packages") and Path(p, "tensorflow").is_dir())
+            (site / "emojify_env.pth").write_text(here + "\n")
+            subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "fer"], check=True,
+                           capture_output=True, timeout=300)
+        with tempfile.TemporaryDirectory() as tmp:
+            np.save(Path(tmp) / "frames.npy", np.stack(frames))
+            (Path(tmp) / "run_fer.py").write_text(FER_SCRIPT)
+            out = subprocess.run([str(python), str(Path(tmp) / "run_fer.py"), str(Path(tmp) / "frames.npy")],
+                                 capture_output=True, text=True, timeout=600)
+        if out.returncode:
+            return None, "fer failed to run: " + (out.stderr.strip().splitlines() or ["?"])[-1][:200]
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        return result["fps"], f"fer found {sorted(set(result['faces']))} face(s) per frame"
+    except Exception as exc:  # no network, pip failure...: say so plainly
+        return None, f"fer could not be installed or loaded: {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def main() -> Results:
+    res = Results("1 frame pipeline")
+    model = models.seed_cnn()
+    one_face = [astronaut_640x480()] * N_FRAMES
+    three_faces = [lfw_faces_frame(3)] * N_FRAMES
+    configs = {"ours, tf.function, detect every frame": EmotionPredictor(model),
+               "ours, TFLite, detect every frame": EmotionPredictor(model, backend="tflite"),
+               "ours, live demo settings (TFLite, detect every 2nd frame)": EmotionPredictor(model, **LIVE_SETTINGS)}
+    for label, frames in (("1 face (astronaut)", one_face), ("3 faces (lfw)", three_faces)):
+        seed = fps(seed_loop(model), frames)
+        res.add(f"{label}: classic Emojify loop", seed, "frames/s")
+        for name, predictor in configs.items():
+            predictor.reset()
+            rate = fps(ours(predictor), frames)
+            res.add(f"{label}: {name}", rate, "frames/s", f"{rate / seed:.1f}× the classic loop (target ≥ 10×)")
+        fer, note = fer_fps(frames[:20])
+        if fer is None:
+            res.add(f"{label}: fer package", float("nan"), "frames/s", note)
+        else:
+            res.add(f"{label}: fer package (FER().detect_emotions)", fer, "frames/s", note)
+            res.add(f"{label}: ratio ours (live settings) / fer", rate / fer, "×", "target ≥ 5×")
+    res.save()
+    return res
+
+
+if __name__ == "__main__":
+    main()
