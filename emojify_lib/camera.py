@@ -267,7 +267,7 @@ def sample_frames(n: int = 60, size: tuple[int, int] = (640, 480)) -> list[np.nd
         group[y0:y0 + w // 4, x0:x0 + w // 4] = big[..., None]
     frames = []
     for i in range(n):
-        if i < (2 * n) // 3:  # the astronaut drifts left and right by up to 40 px
+        if i < max(1, (2 * n) // 3):  # the astronaut drifts left and right by up to 40 px
             dx = int(40 * np.sin(2 * np.pi * i / max(n // 2, 1)))
             frame = np.full((h, w, 3), 40, np.uint8)
             x0 = (w - side) // 2 + dx
