@@ -35,10 +35,9 @@ def _predict(args) -> int:
     from .data import read_image, to_gray48
     from .emotions import DISPLAY_NAMES, EMOTIONS
     from .errors import ImageError
-    from .models import load_model
     from .predictor import EmotionPredictor
 
-    predictor = EmotionPredictor(load_model(args.model))
+    predictor = EmotionPredictor.from_path(args.model)
     failures = 0
     for name in args.images:
         try:
