@@ -22,7 +22,9 @@ _EXPORTS = {
     "make_tf_dataset": "data", "to_gray48": "data",
     "seed_cnn": "models", "strong_cnn": "models", "build_model": "models", "load_model": "models",
     "train": "training", "plot_history": "training",
+    "predict_probs": "evaluation", "confusion_matrix": "evaluation", "per_class_report": "evaluation",
     "FaceDetector": "faces", "EmotionPredictor": "predictor",
+    "KernelCameraDemo": "demo", "BrowserCameraDemo": "demo",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -11,6 +11,7 @@ Neither writes frames to disk. Each demo object owns its camera, thread and widg
 """
 from __future__ import annotations
 
+import atexit
 import base64
 import threading
 import time
@@ -138,6 +139,7 @@ class KernelCameraDemo:
         self.status.value = f"Running on {self._source.name}…"
         self._thread = threading.Thread(target=self._loop, name="emojify-kernel-camera", daemon=True)
         self._thread.start()
+        atexit.register(self.stop, 1.0)  # kernel shutdown or restart: release the camera too
 
     def stop(self, timeout: float = 5.0) -> None:
         """Stop the thread, release the camera, re-enable Start. Safe to call more than once."""
@@ -148,9 +150,14 @@ class KernelCameraDemo:
         self._release()
 
     def wait(self, timeout: float | None = None) -> bool:
-        """Block until the capture thread ends (e.g. after ``max_frames``); True if it has ended."""
-        if self._thread is not None:
-            self._thread.join(timeout)
+        """Block until the capture thread ends (e.g. after ``max_frames``); True if it has ended.
+        Interrupting the kernel while waiting stops the demo and releases the camera."""
+        try:
+            if self._thread is not None:
+                self._thread.join(timeout)
+        except KeyboardInterrupt:
+            self.stop()
+            raise
         return not self.running
 
     def _release(self) -> None:

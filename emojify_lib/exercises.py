@@ -21,6 +21,7 @@ __all__ = [
     "check_weighted_sum", "check_perceptron_update", "check_logic_gate",
     "check_output_size", "check_correlate2d", "check_shift_kernel",
     "check_scale_boxes", "check_main_face", "check_smooth",
+    "check_majority_baseline", "check_class_weights", "check_recall", "check_precision",
 ]
 
 
@@ -300,3 +301,99 @@ def check_smooth(fn) -> None:
                      what=f"smooth({prev.tolist()}, {new.tolist()}, alpha={alpha})",
                      hint="alpha weighs the past: alpha=0 means no smoothing (return new).")
     passed("a large alpha keeps the emoji steady; a small one follows the face quickly.")
+
+
+# --- Lesson 03 -----------------------------------------------------------------------------------------------
+
+def check_majority_baseline(fn) -> None:
+    """Lesson 03, exercise 1: ``fn(y)`` returns the accuracy (a number in 0..1) of a "model" that always
+    answers the most common class of the labels ``y`` (int array, ids 0-6)."""
+    cases = [np.array([3, 3, 3, 0, 1]), np.array([0, 1, 2, 3, 4, 5, 6, 6]), np.array([5]),
+             np.repeat(np.arange(7), [3995, 436, 4097, 7215, 4830, 3171, 4965])]
+    for y in cases:
+        got = call(fn, y.copy(), name="majority_baseline")
+        want = np.bincount(y).max() / len(y)
+        what = f"majority_baseline({_short(y)})"
+        if np.ndim(got) != 0:
+            fail(f"{what} returned {_short(got)}; expected one number, the accuracy",
+                 "count each class (np.bincount(y)), take the largest count, divide by len(y).")
+        hint = "the accuracy is (how many faces have the most common label) / (how many faces there are)."
+        if abs(float(got) - np.bincount(y).max()) < 1e-9:
+            hint = "that is the count of the biggest class; divide it by len(y) to get an accuracy."
+        elif abs(float(got) - 1 / len(np.unique(y))) < 1e-9 or abs(float(got) - 1 / 7) < 1e-9:
+            hint = "that is chance for equal classes (1/k); the majority class is more common than that."
+        elif abs(float(got) - np.argmax(np.bincount(y)) / len(y)) < 1e-9:
+            hint = "np.argmax gives WHICH class is most common; you want HOW MANY faces it has (np.max)."
+        expect_close(got, want, what, hint)
+    passed("on FER2013's training labels, always answering 'happy' is already right 25.1 % of the time.")
+
+
+def check_class_weights(fn) -> None:
+    """Lesson 03, exercise 2: ``fn(counts)`` turns the faces per class ``counts`` (``(k,)`` ints) into the
+    "balanced" class weights ``n / (k · n_c)`` (``(k,)`` floats), where ``n`` is the total."""
+    cases = [np.array([10, 10]), np.array([30, 10]), np.array([5, 20, 25]),
+             np.array([3995, 436, 4097, 7215, 4830, 3171, 4965])]
+    for counts in cases:
+        got = call(fn, counts.copy(), name="class_weights")
+        want = counts.sum() / (len(counts) * counts)
+        what = f"class_weights({_short(counts)})"
+        hint = "weight_c = n / (k · n_c): n = counts.sum(), k = len(counts); rare classes get weights above 1."
+        arr = np.asarray(got, dtype=np.float64) if np.ndim(got) == 1 and len(got) == len(counts) else None
+        if arr is not None:
+            if np.allclose(arr, counts / counts.sum()):
+                hint = "those are the class frequencies n_c / n; the weight is the inverse, scaled by 1/k."
+            elif np.allclose(arr, counts.sum() / counts):
+                hint = "almost: divide by k = len(counts) too, so that balanced classes get weight 1."
+            elif (np.allclose(arr, counts / (len(counts) * counts.sum()))
+                  or np.allclose(arr, len(counts) * counts / counts.sum())):
+                hint = "upside down: rare classes must get LARGE weights, n / (k · n_c)."
+        expect_close(got, want, what, hint)
+    passed("rare classes weigh more: on FER2013 a disgust face counts 9.4×, a happy face 0.57×.")
+
+
+# --- Lesson 06 -----------------------------------------------------------------------------------------------
+
+_CM_CASES = (
+    np.array([[5, 1], [2, 2]]),
+    np.array([[1, 1, 0], [0, 2, 1], [0, 0, 1]]),
+    np.array([[4, 0, 1], [0, 0, 0], [2, 3, 5]]),     # no face of class 1 (empty row)
+    np.array([[3, 0, 1], [2, 0, 2], [0, 0, 4]]),     # class 1 never predicted (empty column)
+)
+
+
+def _check_cm_metric(fn, name: str, axis: int, right: str, wrong_axis_hint: str) -> None:
+    for cm in _CM_CASES:
+        got = call(fn, cm.copy(), name=name)
+        sums = cm.sum(axis=axis)
+        want = np.divide(np.diag(cm), sums, out=np.zeros(len(cm)), where=sums != 0)
+        what = f"{name}({_short(cm)})"
+        hint = f"{name} of class c = C[c, c] / {right}; give 0 where that sum is 0."
+        arr = np.asarray(got, dtype=np.float64) if np.shape(got) == (len(cm),) else None
+        if arr is not None:
+            other = cm.sum(axis=1 - axis)
+            if np.allclose(arr, np.divide(np.diag(cm), other, out=np.zeros(len(cm)), where=other != 0)):
+                hint = wrong_axis_hint
+            elif not np.isfinite(arr).all():
+                hint = ("a class with an empty row or column divides by zero: return 0 there "
+                        "(np.divide(..., where=...)).")
+            elif np.allclose(arr, np.diag(cm) / cm.sum()):
+                hint = f"you divided by the total; divide by {right} instead."
+        expect_close(got, want, what, hint)
+
+
+def check_recall(fn) -> None:
+    """Lesson 06, exercise 1: ``fn(cm)`` returns each class's recall ``C[c, c] / C[c, :].sum()`` from a
+    confusion matrix ``cm`` (rows = true class), ``(k,)`` floats, 0 for a class with no faces."""
+    _check_cm_metric(fn, "recall", axis=1, right="the sum of row c (all faces whose TRUE class is c)",
+                     wrong_axis_hint="that is precision: you divided by column sums. Recall asks 'of the faces "
+                                     "that ARE class c, how many did we find?', so divide by row sums (axis=1).")
+    passed("recall = diagonal / row sums: the share of each class's faces the model found.")
+
+
+def check_precision(fn) -> None:
+    """Lesson 06, exercise 2: ``fn(cm)`` returns each class's precision ``C[c, c] / C[:, c].sum()`` from a
+    confusion matrix ``cm`` (columns = predicted class), ``(k,)`` floats, 0 for a class never predicted."""
+    _check_cm_metric(fn, "precision", axis=0, right="the sum of column c (all faces PREDICTED as c)",
+                     wrong_axis_hint="that is recall: you divided by row sums. Precision asks 'of the faces we "
+                                     "CALLED class c, how many are?', so divide by column sums (axis=0).")
+    passed("precision = diagonal / column sums: how often the model is right when it names a class.")

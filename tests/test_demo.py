@@ -44,6 +44,18 @@ def test_stop_button_stops_an_endless_source(predictor):
     demo.stop()  # idempotent
 
 
+def test_kernel_interrupt_while_waiting_stops_the_demo(predictor):
+    import _thread
+    import threading
+    source = SyntheticFrames(sample_frames(4), loop=True)
+    demo = KernelCameraDemo(predictor, source=source)
+    demo.start()
+    threading.Timer(1.0, _thread.interrupt_main).start()  # what Jupyter's "interrupt kernel" does
+    with pytest.raises(KeyboardInterrupt):
+        demo.wait()
+    assert not demo.running and source.closed
+
+
 def test_bad_frames_are_shown_and_skipped(predictor, astronaut_frame):
     frames = [astronaut_frame, None, np.zeros((5, 5), np.float32) * np.nan, "junk", astronaut_frame.astype(np.int64),
               astronaut_frame]
