@@ -152,9 +152,15 @@ class KernelCameraDemo:
     def wait(self, timeout: float | None = None) -> bool:
         """Block until the capture thread ends (e.g. after ``max_frames``); True if it has ended.
         Interrupting the kernel while waiting stops the demo and releases the camera."""
+        # Join in short slices: a kernel interrupt only sets a flag that the main thread checks
+        # between bytecodes, and a single long join() would never look at it.
+        deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            if self._thread is not None:
-                self._thread.join(timeout)
+            while self._thread is not None and self._thread.is_alive():
+                left = 0.1 if deadline is None else min(0.1, deadline - time.monotonic())
+                if left <= 0:
+                    break
+                self._thread.join(left)
         except KeyboardInterrupt:
             self.stop()
             raise

@@ -22,6 +22,8 @@ __all__ = [
     "check_output_size", "check_correlate2d", "check_shift_kernel",
     "check_scale_boxes", "check_main_face", "check_smooth",
     "check_majority_baseline", "check_class_weights", "check_recall", "check_precision",
+    "check_conv_output_size", "check_conv_params", "check_receptive_field",
+    "check_steps_per_epoch", "check_cross_entropy",
 ]
 
 
@@ -397,3 +399,157 @@ def check_precision(fn) -> None:
                      wrong_axis_hint="that is recall: you divided by row sums. Precision asks 'of the faces we "
                                      "CALLED class c, how many are?', so divide by column sums (axis=0).")
     passed("precision = diagonal / column sums: how often the model is right when it names a class.")
+
+
+# --- Lesson 04 -----------------------------------------------------------------------------------------------
+
+def check_conv_output_size(fn) -> None:
+    """Lesson 04, exercise 1: ``fn(n, k, stride, padding)`` returns the side of a Keras ``Conv2D``/pooling output:
+    ``(n - k) // stride + 1`` for ``padding="valid"``, ``ceil(n / stride)`` for ``padding="same"`` (an int)."""
+    import math
+
+    cases = [(48, 3, 1, "valid"), (46, 3, 1, "valid"), (44, 2, 2, "valid"), (21, 2, 2, "valid"), (7, 3, 2, "valid"),
+             (48, 3, 1, "same"), (48, 2, 2, "same"), (5, 3, 2, "same"), (25, 2, 2, "same"), (10, 5, 3, "valid")]
+    for n, k, s, padding in cases:
+        got = call(fn, n, k, s, padding, name="conv_output_size")
+        want = (n - k) // s + 1 if padding == "valid" else math.ceil(n / s)
+        what = f"conv_output_size(n={n}, k={k}, stride={s}, padding={padding!r})"
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        if got == want:
+            continue
+        if padding == "same":
+            hint = "'same' pads just enough that every stride-th pixel gets a window: ceil(n / stride), whatever k is."
+            if got == n:
+                hint = "with stride > 1 'same' still skips pixels: the output is ceil(n / stride), not n."
+            elif got == n // s:
+                hint = "round UP for 'same' (ceil): the last, partly padded window counts too."
+            elif got == (n - k) // s + 1:
+                hint = "that is the 'valid' formula; 'same' pads the border so the size does not depend on k."
+        else:
+            hint = "'valid' keeps only windows that fit: (n - k) // stride + 1."
+            if got == (n - k) / s + 1 or got == -(-(n - k) // s) + 1:
+                hint = "round down (//): a window that would hang over the edge is dropped."
+            elif got == (n - k) // s:
+                hint = "you forgot the first window: add 1."
+            elif got == n - k + 1:
+                hint = "divide by the stride: the window jumps `stride` pixels at a time."
+        fail(f"{what} returned {got}, expected {want}", hint)
+    passed("'valid': (n − k) // s + 1; 'same': ⌈n / s⌉ — 48 → 46 → 44 → 22 in the seed's first layers.")
+
+
+def check_conv_params(fn) -> None:
+    """Lesson 04, exercise 2: ``fn(k, c_in, c_out)`` returns the number of parameters of a ``Conv2D`` with
+    ``c_out`` filters of size ``k × k`` on ``c_in`` input channels, with biases: ``(k·k·c_in + 1)·c_out``."""
+    cases = [(3, 32, 64), (3, 1, 32), (3, 64, 128), (5, 3, 16), (1, 128, 10), (3, 128, 128)]
+    for k, c_in, c_out in cases:
+        got = call(fn, k, c_in, c_out, name="conv_params")
+        want = (k * k * c_in + 1) * c_out
+        what = f"conv_params(k={k}, c_in={c_in}, c_out={c_out})"
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        if got == want:
+            continue
+        hint = "each of the c_out filters is a k × k × c_in block of weights plus one bias."
+        if got == k * k * c_in * c_out:
+            hint = "you forgot the biases: one per filter, so + c_out."
+        elif got == (k * k + 1) * c_out or got == k * k * c_out + c_out:
+            hint = "a filter spans ALL input channels: it has k × k × c_in weights, not k × k."
+        elif got == (k * k * c_out + 1) * c_in and c_in != 1:
+            hint = "c_in and c_out are swapped: there are c_out filters, each k × k × c_in."
+        elif got == k * k * c_in * c_out + 1 or got == (k * c_in + 1) * c_out:
+            hint = "one bias per filter (c_out of them), and k × k (not k) weights per channel."
+        fail(f"{what} returned {got}, expected {want}", hint)
+    passed("(k·k·c_in + 1)·c_out: conv2 of the seed has (3·3·32 + 1)·64 = 18,496 parameters.")
+
+
+def check_receptive_field(fn) -> None:
+    """Lesson 04, exercise 3: ``fn(layers)`` takes a list of ``(k, stride)`` pairs (convolutions and poolings, in
+    order) and returns the receptive field side ``r``: start at ``r = 1, j = 1``; per layer ``r += (k - 1)·j``,
+    then ``j *= stride``."""
+    seed = [(3, 1), (3, 1), (2, 2), (3, 1), (2, 2), (3, 1), (2, 2)]
+    cases = [[(3, 1)], [(3, 1), (3, 1)], [(3, 1), (2, 2), (3, 1)], [(5, 2), (3, 2), (3, 1)], [], seed,
+             [(7, 2), (3, 2), (3, 1), (3, 1)]]
+    for layers in cases:
+        got = call(fn, list(layers), name="receptive_field")
+        r, j = 1, 1
+        for k, s in layers:
+            r, j = r + (k - 1) * j, j * s
+        what = f"receptive_field({layers})"
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        if got == r:
+            continue
+        hint = "r = 1, j = 1; for each (k, s): r += (k - 1) * j, then j *= s."
+        no_jump = 1 + sum(k - 1 for k, _ in layers)
+        r2, j2 = 1, 1
+        for k, s in layers:                      # jump updated before growing r
+            j2 *= s
+            r2 += (k - 1) * j2
+        if got == no_jump and no_jump != r:
+            hint = "after a stride-2 layer, one step in the output is 2 input pixels: multiply (k - 1) by the jump j."
+        elif got == r2 and r2 != r:
+            hint = "grow r with the jump of the layer's INPUT: update r first, then j *= s."
+        elif got == sum(k for k, _ in layers):
+            hint = "neighbouring windows overlap: each layer adds k - 1 (times the jump), not k."
+        fail(f"{what} returned {got}, expected {r}", hint)
+    passed("the seed's last pooling layer sees 24 × 24 pixels: half the face, enough for an eye and a brow.")
+
+
+# --- Lesson 05 -----------------------------------------------------------------------------------------------
+
+def check_steps_per_epoch(fn) -> None:
+    """Lesson 05, exercise 1: ``fn(n, batch_size, replicas=1)`` returns the optimizer steps in one epoch over ``n``
+    images when each of ``replicas`` devices takes ``batch_size`` of them per step (the last batch may be short):
+    ``ceil(n / (batch_size · replicas))``."""
+    import math
+
+    cases = [(28709, 64, 1), (2070, 64, 1), (640, 64, 1), (1, 64, 1), (28709, 64, 4), (1000, 32, 2), (300, 64, 8)]
+    for n, b, rep in cases:
+        got = call(fn, n, b, rep, name="steps_per_epoch")
+        want = math.ceil(n / (b * rep))
+        what = f"steps_per_epoch(n={n}, batch_size={b}, replicas={rep})"
+        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        if got == want:
+            continue
+        hint = "the global batch is batch_size × replicas; count how many of those cover n images."
+        if got == n // (b * rep):
+            hint = "round UP: the last, smaller batch is still a step (math.ceil, or -(-n // global_batch))."
+        elif got == math.ceil(n / b) and rep > 1:
+            hint = "with several replicas each step consumes batch_size images PER replica: divide by batch_size × replicas."
+        elif got == n / (b * rep):
+            hint = "a step count is a whole number: round up with math.ceil."
+        fail(f"{what} returned {got}, expected {want}", hint)
+    passed("⌈n / (batch · replicas)⌉: FER2013's 28,709 training faces take 449 steps at batch 64 on one device.")
+
+
+def check_cross_entropy(fn) -> None:
+    """Lesson 05, exercise 2: ``fn(probs, labels)`` returns the mean cross-entropy ``-mean(log p[i, y_i])`` of
+    predicted probabilities ``probs`` ``(N, k)`` for integer ``labels`` ``(N,)`` (one number, natural log)."""
+    rng = np.random.default_rng(5)
+    raw = rng.random((6, 7)) + 0.05
+    cases = [(np.array([[0.7, 0.2, 0.1]]), np.array([0])),
+             (np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]]), np.array([1, 2])),
+             (np.full((3, 7), 1 / 7), np.array([0, 3, 6])),
+             (raw / raw.sum(axis=1, keepdims=True), rng.integers(0, 7, 6))]
+    for probs, labels in cases:
+        got = call(fn, probs.copy(), labels.copy(), name="cross_entropy")
+        picked = probs[np.arange(len(labels)), labels]
+        want = -np.mean(np.log(picked))
+        what = f"cross_entropy({_short(probs)}, {_short(labels)})"
+        if np.ndim(got) != 0:
+            fail(f"{what} returned {_short(got)} with shape {np.shape(got)}; expected one number (the mean)",
+                 "average the per-face losses with np.mean.")
+        hint = "pick each face's probability of its TRUE class, probs[np.arange(N), labels], take -log, average."
+        g = float(got)
+        if abs(g + want) < 1e-9 and want != 0:
+            hint = "the sign: log of a probability is negative, so the loss is MINUS the mean log."
+        elif abs(g - (-np.sum(np.log(picked)))) < 1e-9 and len(labels) > 1:
+            hint = "take the mean over faces, not the sum."
+        elif abs(g - (-np.mean(np.log10(picked)))) < 1e-9:
+            hint = "use the natural log (np.log), as Keras does, not log10."
+        elif abs(g - (-np.mean(np.log(probs)))) < 1e-9:
+            hint = "only the true class's probability counts: index it with probs[np.arange(N), labels]."
+        expect_close(g, want, what, hint, atol=1e-6)
+    passed("−mean log p(true class): 1.946 = ln 7 for a model that guesses uniformly over 7 classes.")

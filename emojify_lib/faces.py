@@ -19,8 +19,9 @@ CASCADE_FILE = "haarcascade_frontalface_default.xml"
 
 def to_gray(frame, where: str = "frame") -> np.ndarray:
     """A ``uint8 (H, W)`` grayscale copy of a frame given as BGR ``(H, W, 3)``, BGRA ``(H, W, 4)`` or gray
-    ``(H, W)``/``(H, W, 1)``; uint8, or float in 0-1 (scaled) or 0-255. :class:`ImageError` for anything else
-    (None, other shapes, empty, NaN/inf, other dtypes)."""
+    ``(H, W)``/``(H, W, 1)``; uint8, or float: read as 0-1 (and scaled by 255) when its maximum is at most 1,
+    else as 0-255 (values outside are clipped). :class:`ImageError` for anything else (None, other shapes, empty,
+    NaN/inf, other dtypes such as int64 or uint16)."""
     import cv2
 
     if frame is None:
@@ -60,10 +61,14 @@ class FaceDetector:
 
     ``detect_width``: frames wider than this are shrunk to it before detecting (``None`` = full size).
     ``scale_factor``, ``min_neighbors``, ``min_size`` are OpenCV's ``detectMultiScale`` settings; ``min_size`` is
-    in frame pixels.
+    in frame pixels. (The cascade's own window is 24×24 at the detection size, so at 640 px wide with
+    ``detect_width=320`` the smallest face found is about 48 px whatever ``min_size`` says.)
+
+    :meth:`detect` accepts what :func:`to_gray` accepts; a float frame is read as 0-1 when its maximum is at
+    most 1, else as 0-255.
     """
 
-    def __init__(self, scale_factor: float = 1.2, min_neighbors: int = 5, min_size: tuple[int, int] = (40, 40),
+    def __init__(self, scale_factor: float = 1.3, min_neighbors: int = 5, min_size: tuple[int, int] = (30, 30),
                  detect_width: int | None = 320):
         import cv2
 

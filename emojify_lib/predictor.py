@@ -146,19 +146,22 @@ class EmotionPredictor:
         probs = self.classify(crop_faces(frame, boxes, self.margin)) if len(boxes) else np.zeros((0, 7), np.float32)
         results = []
         tracks = []
+        unmatched = list(self._tracks)  # each face of the last frame continues at most one face of this one
         for box, p in zip(boxes, probs):
             box = tuple(int(v) for v in box)
-            track_id, p = self._smooth(box, p)
+            track_id, p = self._smooth(box, p, unmatched)
             tracks.append((track_id, box, p))
             results.append(FacePrediction(box, EMOTIONS[int(np.argmax(p))], p, track_id))
         self._tracks = tracks
         return results
 
-    def _smooth(self, box, probs):
+    def _smooth(self, box, probs, unmatched):
+        """Exponential moving average with the face of the last frame whose box overlaps this one most."""
         if self.smoothing <= 0:
             return 0, probs
-        best = max(self._tracks, key=lambda t: _iou(t[1], box), default=None)
+        best = max(unmatched, key=lambda t: _iou(t[1], box), default=None)
         if best is not None and _iou(best[1], box) >= 0.3:
+            unmatched.remove(best)
             return best[0], (self.smoothing * best[2] + (1 - self.smoothing) * probs).astype(np.float32)
         self._next_track += 1
         return self._next_track - 1, probs

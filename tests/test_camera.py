@@ -47,9 +47,19 @@ def test_image_folder_skips_unreadable_files(tmp_path, astronaut_frame):
     with pytest.warns(UserWarning, match="skipped unreadable"):
         with ImageFiles(tmp_path) as images:
             frames = list(images)
-    assert len(frames) == 2 and images.skipped == 1
+    assert len(frames) == 2 and images.skipped == 1 and images.closed
+    assert len(list(ImageFiles([tmp_path / "a.png", str(tmp_path / "c.jpg")]))) == 2  # a list of paths works too
+    (tmp_path / "empty").mkdir()
     with pytest.raises(CameraError, match="no images"):
-        ImageFiles(tmp_path / "a.png").paths and ImageFiles(tmp_path.joinpath("empty").mkdir() or tmp_path / "empty")
+        ImageFiles(tmp_path / "empty")
+    with pytest.warns(UserWarning), pytest.raises(CameraError, match="none of the 1 image"):
+        ImageFiles([tmp_path / "b.png"]).read()
+
+
+def test_image_files_loop(tmp_path, astronaut_frame):
+    cv2.imwrite(str(tmp_path / "a.png"), astronaut_frame)
+    with ImageFiles(tmp_path, loop=True) as images:
+        assert all(images.read().shape == (480, 640, 3) for _ in range(3)) and images.frames_read == 3
 
 
 def test_missing_camera_explains_remote_kernels():

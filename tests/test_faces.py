@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from conftest import ASTRONAUT_FACE, lfw_faces_frame
 
-from emojify_lib.errors import ImageError
+from emojify_lib.errors import ImageError, ModelError
 from emojify_lib.faces import FaceDetector, crop_faces, to_gray
 
 
@@ -23,6 +23,9 @@ def test_astronaut_one_face_in_the_right_place(astronaut_frame, detect_width):
     boxes = FaceDetector(detect_width=detect_width).detect(astronaut_frame)
     assert boxes.shape == (1, 4) and boxes.dtype == np.int32
     assert _iou(boxes[0], ASTRONAUT_FACE) > 0.5, (boxes[0], ASTRONAUT_FACE)
+    # back in the original 512×512 photo the box lies on her face: x 170-290, y 30-175
+    x, y, w, h = (boxes[0] - [80, 0, 0, 0]) * 512 / 480
+    assert 160 <= x and x + w <= 295 and 30 <= y and y + h <= 180, (x, y, w, h)
 
 
 def test_several_lfw_faces_largest_first(detector):
@@ -44,8 +47,10 @@ def test_gray_bgra_and_float_frames_work(detector, astronaut_frame):
     import cv2
     gray = cv2.cvtColor(astronaut_frame, cv2.COLOR_BGR2GRAY)
     bgra = cv2.cvtColor(astronaut_frame, cv2.COLOR_BGR2BGRA)
-    for frame in (gray, bgra, astronaut_frame.astype(np.float32) / 255):
+    for frame in (gray, gray[..., None], bgra, astronaut_frame.astype(np.float32) / 255,
+                  astronaut_frame.astype(np.float64)):
         assert len(detector.detect(frame)) == 1
+    np.testing.assert_array_equal(to_gray(astronaut_frame.astype(np.float32) / 255), gray)
 
 
 @pytest.mark.parametrize("frame,message", [
@@ -71,3 +76,17 @@ def test_crop_faces(astronaut_frame):
         crop_faces(astronaut_frame, [(2000, 2000, 10, 10)])
     with pytest.raises(ImageError, match="no area"):
         crop_faces(astronaut_frame, [(5, 5, 0, 10)])
+
+
+def test_missing_cascade_says_which_opencv_to_install(tmp_path, monkeypatch):
+    import cv2
+    monkeypatch.setattr(cv2.data, "haarcascades", str(tmp_path) + "/")  # an OpenCV without the XML files
+    with pytest.raises(ModelError, match=r"opencv-python-headless>=4.10,<5"):
+        FaceDetector()
+
+
+def test_detector_is_built_once_and_reused(detector, astronaut_frame):
+    cascade = detector.cascade
+    for _ in range(3):
+        detector.detect(astronaut_frame)
+    assert detector.cascade is cascade

@@ -69,6 +69,23 @@ def test_several_faces_and_no_face(predictor):
     assert predictor.predict(np.zeros((480, 640, 3), np.uint8)) == []
 
 
+@pytest.mark.parametrize("frame,message", [(None, "None"), (np.zeros((480, 640, 2), np.uint8), "shape"),
+                                           (np.zeros((0, 640, 3), np.uint8), "empty")])
+def test_wrong_frames_raise_image_error(predictor, frame, message):
+    with pytest.raises(ImageError, match=message):
+        predictor.predict(frame)
+
+
+def test_smoothing_follows_each_face_separately(seed_model):
+    p = EmotionPredictor(seed_model, smoothing=0.5)
+    frame = lfw_faces_frame(3)
+    first = sorted((q.box[0], q.track) for q in p.predict(frame))
+    again = sorted((q.box[0], q.track) for q in p.predict(frame))
+    assert len({t for _, t in first}) == 3 and first == again  # three tracks, each face keeps its own
+    p.reset()
+    assert {q.track for q in p.predict(frame)}.isdisjoint({t for _, t in first})
+
+
 def test_smoothing_damps_flicker(seed_model, astronaut_frame):
     class Flicker:
         """A model whose answer alternates between two classes on every call."""
