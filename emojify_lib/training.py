@@ -145,6 +145,7 @@ def plot_history(history, axes=None, title: str | None = None):
     ``history`` is a Keras ``History`` or its ``.history`` dict.
     """
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     logs = getattr(history, "history", history)
     if not logs or "loss" not in logs:
@@ -161,12 +162,14 @@ def plot_history(history, axes=None, title: str | None = None):
         if f"val_{metric}" in logs:
             ax.plot(epochs, logs[f"val_{metric}"], "s-", label="validation")
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
         ax.legend()
     if "accuracy" in logs:
-        axes[1].axhline(1 / 7, color="gray", ls="--", lw=1)
-        axes[1].annotate("chance (1/7)", (1, 1 / 7), xytext=(0, 4), textcoords="offset points", color="gray")
+        axes[1].axhline(1 / 7, color="gray", ls="--", lw=1, label="chance (1/7)")
+        axes[1].set_ylim(0, 1.02)
+        axes[1].legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
