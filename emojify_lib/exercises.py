@@ -67,6 +67,12 @@ def _short(value, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _expect_int(got, what: str) -> None:
+    """Fail unless the learner's answer is a number (an int, or a float that equals one); bools are refused."""
+    if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
+        fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+
+
 def expect_close(actual, expected, what: str, hint: str | None = None, atol: float = 1e-6) -> None:
     """Fail unless ``actual`` has ``expected``'s shape and values (within ``atol``). ``what`` names the quantity
     in the message, e.g. ``"weighted_sum(x=[1, 2], w=[0.5, -1], b=0.25)"``."""
@@ -184,8 +190,7 @@ def check_output_size(fn) -> None:
         if isinstance(got, (float, np.floating)) and float(got) != want:
             fail(f"{what} returned {got}, a fraction; expected the whole number {want}",
                  "a window that does not fit is dropped, so round down: use // instead of /.")
-        if not isinstance(got, (int, np.integer, float, np.floating)) or isinstance(got, bool):
-            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        _expect_int(got, what)
         if got != want:
             hint = "padding adds p on BOTH sides (2p), then count the steps of size s that fit, plus the first one."
             if got == (n + p - k) // s + 1:
@@ -414,8 +419,7 @@ def check_conv_output_size(fn) -> None:
         got = call(fn, n, k, s, padding, name="conv_output_size")
         want = (n - k) // s + 1 if padding == "valid" else math.ceil(n / s)
         what = f"conv_output_size(n={n}, k={k}, stride={s}, padding={padding!r})"
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        _expect_int(got, what)
         if got == want:
             continue
         if padding == "same":
@@ -446,8 +450,7 @@ def check_conv_params(fn) -> None:
         got = call(fn, k, c_in, c_out, name="conv_params")
         want = (k * k * c_in + 1) * c_out
         what = f"conv_params(k={k}, c_in={c_in}, c_out={c_out})"
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        _expect_int(got, what)
         if got == want:
             continue
         hint = "each of the c_out filters is a k × k × c_in block of weights plus one bias."
@@ -476,8 +479,7 @@ def check_receptive_field(fn) -> None:
         for k, s in layers:
             r, j = r + (k - 1) * j, j * s
         what = f"receptive_field({layers})"
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        _expect_int(got, what)
         if got == r:
             continue
         hint = "r = 1, j = 1; for each (k, s): r += (k - 1) * j, then j *= s."
@@ -509,8 +511,7 @@ def check_steps_per_epoch(fn) -> None:
         got = call(fn, n, b, rep, name="steps_per_epoch")
         want = math.ceil(n / (b * rep))
         what = f"steps_per_epoch(n={n}, batch_size={b}, replicas={rep})"
-        if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
-            fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+        _expect_int(got, what)
         if got == want:
             continue
         hint = "the global batch is batch_size × replicas; count how many of those cover n images."

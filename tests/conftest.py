@@ -47,3 +47,13 @@ def seed_model():
     import keras
     keras.utils.set_random_seed(0)
     return models.seed_cnn()
+
+
+def fails(check, *args, match):
+    """Run an exercise grader on a wrong answer: it must raise ExerciseFailed matching ``match``; the message."""
+    from emojify_lib.exercises import ExerciseFailed
+
+    with pytest.raises(ExerciseFailed, match=match) as info:
+        check(*args)
+    assert str(info.value).startswith("❌")
+    return str(info.value)

@@ -5,14 +5,7 @@ import numpy as np
 import pytest
 
 from emojify_lib import exercises as ex
-from emojify_lib.exercises import ExerciseFailed
-
-
-def fails(check, *args, match):
-    with pytest.raises(ExerciseFailed, match=match) as info:
-        check(*args)
-    assert str(info.value).startswith("❌")
-    return str(info.value)
+from conftest import fails
 
 
 def test_exported():
