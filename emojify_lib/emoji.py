@@ -89,7 +89,8 @@ def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> n
         label = f"{DISPLAY_NAMES[p.emotion]} {p.score:.0%}"
         scale = max(0.45, min(1.0, w / 200))
         (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        top = max(y - th - 8, 0)
+        # the label hangs under the box (inside it at the frame's bottom edge), clear of the emoji on top
+        top = min(y + h, out.shape[0] - th - 8)
         cv2.rectangle(out, (x, top), (x + tw + 6, top + th + 8), color, -1)
         cv2.putText(out, label, (x + 3, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 1, cv2.LINE_AA)
         # the emoji sits on the box's top-right corner, so it never covers a neighbouring face

@@ -46,15 +46,22 @@ def _tflite_function(model, threads: int | None = None):
     2.5× faster than the ``tf.function`` for one face on a laptop CPU (see ``benchmarks/results.md``)."""
     import contextlib
     import io
+    import logging
     import os
     import warnings
 
     import tensorflow as tf
 
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # conversion chatter and tf.lite's deprecation notice
-        content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
-        interpreter = tf.lite.Interpreter(model_content=content, num_threads=threads or os.cpu_count())
+        tf_logger.setLevel(logging.ERROR)  # "Assets written to /tmp/..." from the SavedModel export
+        try:
+            content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+            interpreter = tf.lite.Interpreter(model_content=content, num_threads=threads or os.cpu_count())
+        finally:
+            tf_logger.setLevel(level)
     entry, exit_ = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
     shape = [None]
 

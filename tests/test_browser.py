@@ -51,6 +51,9 @@ def lab(tmp_path_factory, seed_model):
     models.mkdir()
     seed_model.save(models / "emotion_cnn.keras")
     shutil.copy(LESSON, work / LESSON.name)
+    news = work / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false"}')  # no "get Jupyter news?" toast over the screenshot
     port = free_port()
     env = {**os.environ, "EMOJIFY_MODELS": str(models), "EMOJIFY_QUICK": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
            "JUPYTER_CONFIG_DIR": str(work / "jupyter-config"), "JUPYTERLAB_SETTINGS_DIR": str(work / "lab-settings"),

@@ -45,3 +45,23 @@ def test_annotate_draws_without_touching_the_input():
     assert (out != 50).any(axis=2).sum() > 1000
     with pytest.raises(ValueError, match="unknown emotion"):
         load_emoji("bored")
+
+
+def test_label_and_emoji_do_not_overlap():
+    from emojify_lib.emoji import COLORS
+    frame = np.full((240, 320, 3), 50, np.uint8)
+    probs = np.full(7, 0.05, np.float32)
+    probs[0] = 0.7
+    box = (100, 60, 100, 100)
+    out = annotate(frame, [FacePrediction(box, "angry", probs)])
+    # the label strip fills the area under the box's left end with the emotion's colour...
+    assert tuple(out[60 + 100 + 3, 100 + 2]) == COLORS["angry"]
+    # ...and the emoji covers the box's top-right corner, leaving the top-left corner's strip to the box line
+    assert (out[45:75, 185:215] != 50).any(axis=2).mean() > 0.5
+    assert (out[50:58, 100:160] == 50).all()
+
+
+def test_label_stays_inside_the_frame_at_the_bottom_edge():
+    frame = np.full((240, 320, 3), 50, np.uint8)
+    out = annotate(frame, [FacePrediction((100, 130, 110, 110), "happy", np.eye(7, dtype=np.float32)[3])])
+    assert (out[-3:, 102:140] != 50).any()
