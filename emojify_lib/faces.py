@@ -3,7 +3,7 @@
 :class:`FaceDetector` wraps OpenCV's Haar cascade for frontal faces. It builds the cascade once (the classic
 Emojify code rebuilt it for every frame) and detects on a grayscale copy shrunk to ``detect_width`` pixels,
 mapping the boxes back to the frame: at 640×480, detecting at 320 px wide is about 3× faster and still finds
-faces larger than ~60 px.
+faces larger than about 48 px (the cascade's 24-px window, doubled).
 """
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def _tf_function(model):
 
 def _tflite_function(model, threads: int | None = None):
     """The model converted to TensorFlow Lite and run by its interpreter with the XNNPACK CPU kernels: about
-    2.5× faster than the ``tf.function`` for one face on a laptop CPU (see ``benchmarks/results.md``)."""
+    3× faster than the ``tf.function`` for one face on a 2-core CPU (see ``benchmarks/results.md``)."""
     import contextlib
     import io
     import logging
