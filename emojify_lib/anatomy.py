@@ -16,6 +16,7 @@ from typing import NamedTuple, Sequence
 import numpy as np
 
 from . import config
+from .convolution import output_size
 
 config.quiet_tensorflow()
 import keras  # noqa: E402
@@ -27,10 +28,8 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: str = "valid") ->
     ``"valid"``: only windows that fit, ``(n - k) // stride + 1``. ``"same"``: the input is zero-padded so that
     ``ceil(n / stride)`` windows fit (``n`` itself at stride 1).
     """
-    if padding == "valid":
-        if k > n:
-            raise ValueError(f"a {k}-wide window does not fit in {n} pixels with 'valid' padding")
-        return (n - k) // stride + 1
+    if padding == "valid":  # lesson 02's formula with no padding
+        return output_size(n, k, 0, stride)
     if padding == "same":
         return math.ceil(n / stride)
     raise ValueError(f"padding must be 'valid' or 'same', not {padding!r}")
@@ -62,19 +61,30 @@ def _pair(value) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else tuple(value)
 
 
+_POOLING = keras.layers.MaxPooling2D | keras.layers.AveragePooling2D
+
+
+def _window(layer) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``((kh, kw), (sh, sw))``: the window and strides of a Conv2D or pooling layer; None for other layers."""
+    cfg = layer.get_config()
+    if isinstance(layer, keras.layers.Conv2D):
+        return _pair(cfg["kernel_size"]), _pair(cfg["strides"])
+    if isinstance(layer, _POOLING):
+        return _pair(cfg["pool_size"]), _pair(cfg["strides"] or cfg["pool_size"])
+    return None
+
+
 def _hand_step(layer, shape: tuple) -> tuple[tuple, int]:
     """(output shape, parameter count) of ``layer`` for an input of ``shape``, by the lesson's formulas."""
     cfg = layer.get_config()
-    if isinstance(layer, keras.layers.Conv2D):
-        (kh, kw), (sh, sw) = _pair(cfg["kernel_size"]), _pair(cfg["strides"])
+    window = _window(layer)
+    if window is not None:  # Conv2D or pooling
+        (kh, kw), (sh, sw) = window
         h, w, c_in = shape
-        out = (conv_output_size(h, kh, sh, cfg["padding"]), conv_output_size(w, kw, sw, cfg["padding"]), cfg["filters"])
-        return out, conv_params((kh, kw), c_in, cfg["filters"], cfg["use_bias"])
-    if isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D):
-        (ph, pw) = _pair(cfg["pool_size"])
-        (sh, sw) = _pair(cfg["strides"] or cfg["pool_size"])
-        h, w, c = shape
-        return (conv_output_size(h, ph, sh, cfg["padding"]), conv_output_size(w, pw, sw, cfg["padding"]), c), 0
+        side = (conv_output_size(h, kh, sh, cfg["padding"]), conv_output_size(w, kw, sw, cfg["padding"]))
+        if isinstance(layer, keras.layers.Conv2D):
+            return side + (cfg["filters"],), conv_params((kh, kw), c_in, cfg["filters"], cfg["use_bias"])
+        return side + (c_in,), 0
     if isinstance(layer, keras.layers.Dense):
         return shape[:-1] + (cfg["units"],), dense_params(shape[-1], cfg["units"], cfg["use_bias"])
     if isinstance(layer, keras.layers.Flatten):
@@ -142,13 +152,9 @@ def receptive_fields(model: keras.Model) -> list[ReceptiveField]:
     side = int(model.input_shape[1])
     size, jump, rows = 1, 1, []
     for layer in _chain(model):
-        cfg = layer.get_config()
-        if isinstance(layer, keras.layers.Conv2D):
-            k, s = _pair(cfg["kernel_size"])[0], _pair(cfg["strides"])[0]
-            size, jump = size + (k - 1) * jump, jump * s
-        elif isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D):
-            k = _pair(cfg["pool_size"])[0]
-            s = _pair(cfg["strides"] or cfg["pool_size"])[0]
+        window = _window(layer)
+        if window is not None:
+            (k, _), (s, _) = window
             size, jump = size + (k - 1) * jump, jump * s
         elif isinstance(layer, keras.layers.Flatten | keras.layers.Dense | keras.layers.GlobalAveragePooling2D
                         | keras.layers.GlobalMaxPooling2D):

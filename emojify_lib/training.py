@@ -164,12 +164,11 @@ def plot_history(history, axes=None, title: str | None = None):
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
+        if metric == "accuracy":
+            ax.axhline(1 / 7, color="gray", ls="--", lw=1, label="chance (1/7)")
+            ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
         ax.legend()
-    if "accuracy" in logs:
-        axes[1].axhline(1 / 7, color="gray", ls="--", lw=1, label="chance (1/7)")
-        axes[1].set_ylim(0, 1.02)
-        axes[1].legend()
     if title:
         fig.suptitle(title)
     fig.tight_layout()
