@@ -16,7 +16,8 @@ def _train(args) -> int:
     from . import data, models, training
 
     dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
-    recipe = training.Recipe.quick() if (args.quick or config.quick_mode()) else training.Recipe.full()
+    recipe = training.Recipe.named(args.recipe) if args.recipe else (
+        training.Recipe.quick() if (args.quick or config.quick_mode()) else training.Recipe.full())
     out = Path(args.out) if args.out else models.default_model_path()
     history = training.train(args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
                              out=out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
@@ -93,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which data: auto = FER2013 when found, else the sample (default: auto)")
     p.add_argument("--model", choices=["seed", "strong"], default="seed",
                    help="seed = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm (default: seed)")
-    p.add_argument("--epochs", type=int, default=None, help="epochs (default: 60, or 4 in quick mode)")
+    p.add_argument("--recipe", choices=["quick", "full", "long"], default=None,
+                   help="full = 10 epochs, warm-up + cosine learning rate, the CPU default; long = 60 epochs with "
+                        "augmentation and a plateau schedule, for a GPU; quick = 4 epochs (default: full, or "
+                        "quick in quick mode)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs (default: the recipe's)")
     p.add_argument("--batch-size", type=int, default=None, help="batch size (default: 64)")
     p.add_argument("--out", metavar="FILE", help="where to save (default: models/emotion_cnn.keras)")
     p.add_argument("--quick", action="store_true", help="quick mode: sample data, few epochs (= EMOJIFY_QUICK=1)")

@@ -2,8 +2,8 @@
 real run needs, and ``plot_history()`` draws the curves.
 
 Callbacks: ``ModelCheckpoint`` keeps the best model (by validation accuracy) in ``models/``; ``EarlyStopping``
-ends a run that stopped improving and restores its best weights; ``ReduceLROnPlateau`` halves the learning
-rate when validation loss stalls; ``BackupAndRestore`` saves the whole training state every epoch so that a
+restores the best epoch's weights (and ends a run that stopped improving, when the recipe has a patience);
+the learning rate follows the recipe's schedule (:func:`make_optimizer`); ``BackupAndRestore`` saves the whole training state every epoch so that a
 run killed half-way resumes where it stopped when started again with the same ``out``.
 """
 from __future__ import annotations
@@ -25,28 +25,89 @@ import tensorflow as tf  # noqa: E402
 
 @dataclass
 class Recipe:
-    """Hyper-parameters of a training run. ``full()`` is the real FER2013 recipe, ``quick()`` the CI one."""
-    epochs: int = 60
+    """Hyper-parameters of a training run.
+
+    ``full()`` is the CPU default for real FER2013 (a short cosine schedule, measured in
+    ``benchmarks/results.md``), ``long()`` the 60-epoch recipe with augmentation meant for a GPU, ``quick()`` the
+    CI one on the sample. ``schedule="cosine"``: the learning rate climbs linearly to ``learning_rate`` over
+    ``warmup_epochs``, then falls along a half cosine to zero at the last epoch. ``schedule="plateau"``: it
+    starts at ``learning_rate`` and is multiplied by ``lr_factor`` whenever validation loss stalls for
+    ``lr_patience`` epochs. Training stops early after ``patience`` epochs without a better validation accuracy
+    (``None``: never), and the best epoch's weights are the ones kept.
+    """
+    epochs: int = 10
     batch_size: int = 64
     learning_rate: float = 1e-3
-    augment: bool = True
-    patience: int = 12         # EarlyStopping, on val_accuracy
-    lr_patience: int = 4       # ReduceLROnPlateau, on val_loss
+    schedule: str = "cosine"     # "cosine" or "plateau"
+    warmup_epochs: float = 1.0   # cosine only
+    augment: bool = False
+    patience: int | None = None  # EarlyStopping, on val_accuracy
+    lr_patience: int = 4         # plateau only: ReduceLROnPlateau, on val_loss
     lr_factor: float = 0.5
     min_lr: float = 1e-5
+
+    def __post_init__(self):
+        if self.schedule not in ("cosine", "plateau"):
+            raise ValueError(f"Recipe.schedule must be 'cosine' or 'plateau', not {self.schedule!r}")
 
     @classmethod
     def full(cls) -> "Recipe":
         return cls()
 
     @classmethod
+    def long(cls) -> "Recipe":
+        return cls(epochs=60, schedule="plateau", augment=True, patience=12)
+
+    @classmethod
     def quick(cls) -> "Recipe":
-        return cls(epochs=4, patience=3, lr_patience=2, augment=False)
+        # 4 epochs on 2,070 sample faces: too few steps for a warm-up and a decay, so a constant rate
+        return cls(epochs=4, schedule="plateau", patience=3, lr_patience=2)
 
     @classmethod
     def default(cls) -> "Recipe":
         """``quick()`` when ``EMOJIFY_QUICK`` is set, else ``full()``."""
         return cls.quick() if config.quick_mode() else cls.full()
+
+    @classmethod
+    def named(cls, name: str) -> "Recipe":
+        """``"quick"``, ``"full"`` or ``"long"``."""
+        if name not in ("quick", "full", "long"):
+            raise ValueError(f"unknown recipe {name!r}; choose quick, full or long")
+        return getattr(cls, name)()
+
+
+def learning_rate_schedule(recipe: Recipe, steps_per_epoch: int, epochs: int | None = None,
+                           learning_rate: float | None = None):
+    """The recipe's learning rate: a warm-up + cosine ``LearningRateSchedule`` (a function of the step) over
+    ``epochs`` (default ``recipe.epochs``) of ``steps_per_epoch`` steps, or for the plateau recipe a plain
+    number that its callback can lower."""
+    peak = learning_rate or recipe.learning_rate
+    if recipe.schedule == "plateau":
+        return peak
+    epochs = recipe.epochs if epochs is None else epochs
+    total = max(1, int(steps_per_epoch * epochs))
+    warmup = min(total - 1, int(round(steps_per_epoch * recipe.warmup_epochs)))
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0 if warmup else peak, decay_steps=total - warmup,
+        warmup_target=peak if warmup else None, warmup_steps=warmup)
+
+
+def make_optimizer(recipe: Recipe, steps_per_epoch: int, epochs: int | None = None,
+                   learning_rate: float | None = None) -> keras.optimizers.Optimizer:
+    """Adam with :func:`learning_rate_schedule`."""
+    return keras.optimizers.Adam(learning_rate=learning_rate_schedule(recipe, steps_per_epoch, epochs, learning_rate))
+
+
+def schedule_callbacks(recipe: Recipe, epochs: int | None = None) -> list:
+    """The callbacks that go with the recipe: EarlyStopping (keeps the best epoch's weights; stops early only
+    with ``patience``) and, for the plateau schedule, ReduceLROnPlateau."""
+    epochs = recipe.epochs if epochs is None else epochs
+    found = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=recipe.patience or epochs,
+                                           restore_best_weights=True)]
+    if recipe.schedule == "plateau":
+        found.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
+                                                       patience=recipe.lr_patience, min_lr=recipe.min_lr))
+    return found
 
 
 def gpu_count() -> int:
@@ -102,7 +163,8 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
             elif strategy.num_replicas_in_sync > 1:
                 raise ModelError("to train on several GPUs pass a model name or builder function, not a built "
                                  "model: its variables must be created inside the strategy's scope")
-            model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+            steps_per_epoch = -(-len(data.train[1]) // (batch_size * strategy.num_replicas_in_sync))
+            model.compile(optimizer=make_optimizer(recipe, steps_per_epoch, epochs, learning_rate),
                           loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
@@ -117,10 +179,7 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     all_callbacks = [
         keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True),
         keras.callbacks.ModelCheckpoint(str(out), monitor="val_accuracy", save_best_only=True),
-        keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=recipe.patience,
-                                      restore_best_weights=True),
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
-                                          patience=recipe.lr_patience, min_lr=recipe.min_lr),
+        *schedule_callbacks(recipe, epochs),
         *(callbacks or []),
     ]
     started = time.perf_counter()

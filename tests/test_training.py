@@ -1,5 +1,6 @@
 """A real training run in quick mode on the bundled sample set."""
 import numpy as np
+import keras
 import pytest
 
 from emojify_lib import data, models, training
@@ -50,8 +51,24 @@ def test_recipes_and_strategy(monkeypatch):
     monkeypatch.setenv("EMOJIFY_QUICK", "1")
     assert training.Recipe.default() == training.Recipe.quick()
     monkeypatch.setenv("EMOJIFY_QUICK", "0")
-    assert training.Recipe.default().epochs == 60
+    assert training.Recipe.default() == training.Recipe.full()
+    assert training.Recipe.named("long").schedule == "plateau"
+    with pytest.raises(ValueError, match="unknown recipe"):
+        training.Recipe.named("fast")
+    with pytest.raises(ValueError, match="schedule"):
+        training.Recipe(schedule="step")
     assert training.default_strategy().num_replicas_in_sync >= 1
+
+
+def test_cosine_schedule_warms_up_then_decays_to_zero():
+    recipe = training.Recipe(epochs=4, warmup_epochs=1.0, learning_rate=1e-3)
+    lr = training.learning_rate_schedule(recipe, steps_per_epoch=10)
+    rates = [float(lr(step)) for step in (0, 5, 10, 25, 40)]
+    assert rates[0] == 0.0 and rates[1] == pytest.approx(5e-4, rel=1e-3)
+    assert rates[2] == pytest.approx(1e-3, rel=1e-3) and rates[2] > rates[3] > rates[4]
+    assert rates[4] == pytest.approx(0.0, abs=1e-9)
+    assert training.learning_rate_schedule(training.Recipe.long(), steps_per_epoch=10) == pytest.approx(1e-3)
+    assert isinstance(training.make_optimizer(recipe, steps_per_epoch=10), keras.optimizers.Adam)
 
 
 def test_out_must_be_keras(tmp_path):
