@@ -26,12 +26,13 @@ from common import HERE, Results
 sys.path.insert(0, str(HERE.parent / "tests"))
 from conftest import astronaut_640x480, lfw_faces_frame  # noqa: E402
 
-from emojify_lib import config, models  # noqa: E402
-from emojify_lib.demo import LIVE_SETTINGS  # noqa: E402
-from emojify_lib.emoji import annotate  # noqa: E402
-from emojify_lib.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
-from emojify_lib.faces import cascade_path  # noqa: E402
-from emojify_lib.predictor import EmotionPredictor  # noqa: E402
+from emojify_lib.core import config  # noqa: E402
+from emojify_lib.model import networks as models  # noqa: E402
+from emojify_lib.apps.widgets import LIVE_SETTINGS  # noqa: E402
+from emojify_lib.live.overlay import annotate  # noqa: E402
+from emojify_lib.core.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
+from emojify_lib.live.faces import cascade_path  # noqa: E402
+from emojify_lib.live.predictor import EmotionPredictor  # noqa: E402
 
 N_FRAMES = 40
 

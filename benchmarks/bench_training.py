@@ -9,7 +9,8 @@ import numpy as np
 from common import Results
 from scipy import ndimage
 
-from emojify_lib import data, models
+from emojify_lib.data import fer2013 as data
+from emojify_lib.model import networks as models
 
 N_IMAGES = 3_200
 BATCH = 64

@@ -14,17 +14,17 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "EMOTIONS": "emotions", "DISPLAY_NAMES": "emotions", "NUM_CLASSES": "emotions", "label_of": "emotions",
-    "EmojifyError": "errors", "DataError": "errors", "ImageError": "errors", "ModelError": "errors",
-    "CameraError": "errors", "NoFaceError": "errors",
-    "quick_mode": "config",
-    "Dataset": "data", "load_dataset": "data", "load_fer2013_csv": "data", "load_fer2013_folders": "data",
-    "make_tf_dataset": "data", "to_gray48": "data",
-    "seed_cnn": "models", "strong_cnn": "models", "build_model": "models", "load_model": "models",
-    "train": "training", "plot_history": "training",
-    "predict_probs": "evaluation", "confusion_matrix": "evaluation", "per_class_report": "evaluation",
-    "FaceDetector": "faces", "EmotionPredictor": "predictor",
-    "KernelCameraDemo": "demo", "BrowserCameraDemo": "demo",
+    "EMOTIONS": "core.emotions", "DISPLAY_NAMES": "core.emotions", "NUM_CLASSES": "core.emotions", "label_of": "core.emotions",
+    "EmojifyError": "core.errors", "DataError": "core.errors", "ImageError": "core.errors", "ModelError": "core.errors",
+    "CameraError": "core.errors", "NoFaceError": "core.errors",
+    "quick_mode": "core.config",
+    "Dataset": "data.fer2013", "load_dataset": "data.fer2013", "load_fer2013_csv": "data.fer2013", "load_fer2013_folders": "data.fer2013",
+    "make_tf_dataset": "data.fer2013", "to_gray48": "data.fer2013",
+    "seed_cnn": "model.networks", "strong_cnn": "model.networks", "build_model": "model.networks", "load_model": "model.networks",
+    "train": "model.training", "plot_history": "model.training",
+    "predict_probs": "model.evaluation", "confusion_matrix": "model.evaluation", "per_class_report": "model.evaluation",
+    "FaceDetector": "live.faces", "EmotionPredictor": "live.predictor",
+    "KernelCameraDemo": "apps.widgets", "BrowserCameraDemo": "apps.widgets",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,12 +8,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config
-from .errors import EmojifyError
+from .core import config
+from .core.errors import EmojifyError
 
 
 def _train(args) -> int:
-    from . import data, models, training
+    from .data import fer2013 as data
+    from .model import networks as models
+    from .model import training
 
     dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
     recipe = training.Recipe.named(args.recipe) if args.recipe else (
@@ -33,10 +35,10 @@ def _train(args) -> int:
 def _predict(args) -> int:
     import numpy as np
 
-    from .data import read_image, to_gray48
-    from .emotions import DISPLAY_NAMES, EMOTIONS
-    from .errors import ImageError
-    from .predictor import EmotionPredictor
+    from .data.fer2013 import read_image, to_gray48
+    from .core.emotions import DISPLAY_NAMES, EMOTIONS
+    from .core.errors import ImageError
+    from .live.predictor import EmotionPredictor
 
     predictor = EmotionPredictor.from_path(args.model)
     failures = 0
@@ -69,7 +71,7 @@ def _read_any(name: str):
     import cv2
     import numpy as np
 
-    from .errors import ImageError
+    from .core.errors import ImageError
 
     path = Path(name)
     if not path.is_file():
@@ -115,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_predict)
 
     try:
-        from . import webcam
+        from .apps import window as webcam
     except ImportError:  # pragma: no cover - Tk missing from this Python
         webcam = None
     if webcam is not None:

@@ -42,7 +42,7 @@ def astronaut_frame():
 
 @pytest.fixture(scope="session")
 def seed_model():
-    from emojify_lib import models
+    from emojify_lib.model import networks as models
 
     import keras
     keras.utils.set_random_seed(0)

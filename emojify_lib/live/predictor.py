@@ -1,0 +1,180 @@
+"""Frame in, emotions out: detect every face, crop it, classify all of them in one batched call.
+
+The classifier is a ``tf.function`` with a fixed input signature that calls the model directly. The classic
+loop's ``model.predict`` on one face per call builds a new dataset each time (tens of milliseconds) and grows
+memory in long loops; one traced call per frame avoids both.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
+from ..core.errors import ImageError
+from .faces import FaceDetector, crop_faces
+
+
+@dataclass
+class FacePrediction:
+    """One face of a frame: its box ``(x, y, w, h)``, the likeliest emotion and all probabilities ``(7,)``."""
+    box: tuple[int, int, int, int]
+    emotion: str
+    probs: np.ndarray
+    track: int = 0
+
+    @property
+    def score(self) -> float:
+        return float(self.probs[EMOTIONS.index(self.emotion)])
+
+    @property
+    def display_name(self) -> str:
+        return DISPLAY_NAMES[self.emotion]
+
+
+def _tf_function(model):
+    """The model as one traced TensorFlow function with a fixed input signature (any batch size)."""
+    import tensorflow as tf
+
+    return tf.function(lambda x: model(x, training=False), reduce_retracing=True,
+                       input_signature=[tf.TensorSpec([None, 48, 48, 1], tf.float32)])
+
+
+def _tflite_function(model, threads: int | None = None):
+    """The model converted to TensorFlow Lite and run by its interpreter with the XNNPACK CPU kernels: about
+    3× faster than the ``tf.function`` for one face on a 2-core CPU (see ``benchmarks/results.md``)."""
+    import contextlib
+    import io
+    import logging
+    import os
+    import warnings
+
+    import tensorflow as tf
+
+    tf_logger = logging.getLogger("tensorflow")
+    level = tf_logger.level
+    with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # conversion chatter and tf.lite's deprecation notice
+        tf_logger.setLevel(logging.ERROR)  # "Assets written to /tmp/..." from the SavedModel export
+        try:
+            content = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+            interpreter = tf.lite.Interpreter(model_content=content, num_threads=threads or os.cpu_count())
+        finally:
+            tf_logger.setLevel(level)
+    entry, exit_ = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
+    shape = [None]
+
+    def run(x):
+        if shape[0] != x.shape[0]:  # re-plan only when the number of faces changes
+            interpreter.resize_tensor_input(entry, x.shape)
+            interpreter.allocate_tensors()
+            shape[0] = x.shape[0]
+        interpreter.set_tensor(entry, x)
+        interpreter.invoke()
+        return interpreter.get_tensor(exit_).copy()
+    return run
+
+
+def _iou(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
+
+
+class EmotionPredictor:
+    """Classify the faces of video frames with a trained emojify model.
+
+    ``model``: a Keras model mapping raw ``(N, 48, 48, 1)`` pixels to 7 probabilities (see
+    :mod:`emojify_lib.models`). ``detector``: a :class:`~emojify_lib.faces.FaceDetector` (one is built if
+    omitted). ``smoothing`` in [0, 1): weight of the past in an exponential moving average of each face's
+    probabilities across frames (faces are followed by box overlap), so the emoji does not flicker; 0 = off.
+    ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only).
+    ``backend``: ``"tf"`` runs the model as a traced ``tf.function``; ``"tflite"`` converts it once to
+    TensorFlow Lite and runs it with XNNPACK, the fastest path on a CPU. ``detect_every``: run the face
+    detector on every n-th frame only and reuse its boxes in between (the slowest step; at 30 frames/s a face
+    moves little in two frames); the faces are still cropped and classified on every frame.
+    """
+
+    def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
+                 warning: str | None = None, margin: float = 0.1, backend: str = "tf", detect_every: int = 1):
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
+        if backend not in ("tf", "tflite"):
+            raise ValueError(f"backend must be 'tf' or 'tflite', not {backend!r}")
+        self.model, self.smoothing, self.warning, self.margin = model, smoothing, warning, margin
+        self.backend = backend
+        if detect_every < 1:
+            raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
+        self.detect_every, self._frames_since_detect, self._boxes = detect_every, 0, np.zeros((0, 4), np.int32)
+        self.detector = detector or FaceDetector()
+        self._classify = _tflite_function(model) if backend == "tflite" else _tf_function(model)
+        self._tracks: list[tuple[int, tuple, np.ndarray]] = []
+        self._next_track = 1
+
+    @classmethod
+    def from_path(cls, path: str | Path | None = None, **kwargs) -> "EmotionPredictor":
+        """Load a model (default: the one trained in lesson 05, see :func:`emojify_lib.models.find_trained_model`)
+        and wrap it; sets ``warning`` when its record says it was trained on the synthetic sample only."""
+        from ..model import networks as models
+
+        path = Path(path) if path is not None else models.find_trained_model()
+        model = models.load_model(path)  # raises a ModelError that says what to do when there is none
+        info = models.read_model_info(path)
+        warning = None
+        if info.get("data_source") == "sample":
+            warning = ("this model was trained only on the synthetic sample faces, so its predictions on real "
+                       "faces will be poor; train on FER2013 (see data/README.md) for a useful demo")
+        return cls(model, warning=kwargs.pop("warning", warning), **kwargs)
+
+    def classify(self, faces: np.ndarray) -> np.ndarray:
+        """Probabilities ``float32 (K, 7)`` for a stack of ``uint8 (K, 48, 48)`` faces, in one call."""
+        faces = np.asarray(faces)
+        if faces.ndim == 4 and faces.shape[-1] == 1:
+            faces = faces[..., 0]
+        if faces.ndim != 3 or faces.shape[1:] != (48, 48):
+            raise ImageError(f"classify expects faces of shape (K, 48, 48), got {faces.shape}")
+        if len(faces) == 0:
+            return np.zeros((0, NUM_CLASSES), np.float32)
+        return np.asarray(self._classify(faces[..., None].astype(np.float32)))
+
+    def predict(self, frame) -> list[FacePrediction]:
+        """Detect, crop and classify every face of a frame (BGR/gray uint8). Largest face first."""
+        if self._frames_since_detect % self.detect_every == 0 or len(self._boxes) == 0:
+            boxes = self.detector.detect(frame)
+            self._frames_since_detect = 0
+        else:  # between detections faces barely move: reuse the boxes, but classify the new pixels
+            boxes = self._boxes
+        self._frames_since_detect += 1
+        self._boxes = boxes
+        probs = self.classify(crop_faces(frame, boxes, self.margin)) if len(boxes) else np.zeros((0, 7), np.float32)
+        results = []
+        tracks = []
+        unmatched = list(self._tracks)  # each face of the last frame continues at most one face of this one
+        for box, p in zip(boxes, probs):
+            box = tuple(int(v) for v in box)
+            track_id, p = self._smooth(box, p, unmatched)
+            tracks.append((track_id, box, p))
+            results.append(FacePrediction(box, EMOTIONS[int(np.argmax(p))], p, track_id))
+        self._tracks = tracks
+        return results
+
+    def _smooth(self, box, probs, unmatched):
+        """Exponential moving average with the face of the last frame whose box overlaps this one most."""
+        if self.smoothing <= 0:
+            return 0, probs
+        best = max(unmatched, key=lambda t: _iou(t[1], box), default=None)
+        if best is not None and _iou(best[1], box) >= 0.3:
+            unmatched.remove(best)
+            return best[0], (self.smoothing * best[2] + (1 - self.smoothing) * probs).astype(np.float32)
+        self._next_track += 1
+        return self._next_track - 1, probs
+
+    def reset(self) -> None:
+        """Forget the faces followed so far (call when the video jumps or the camera changes)."""
+        self._tracks = []
+        self._boxes = np.zeros((0, 4), np.int32)
+        self._frames_since_detect = 0
