@@ -16,58 +16,14 @@ import numpy as np
 from ..core import config
 from ..core.emotions import EMOTIONS, FOLDER_ALIASES, NUM_CLASSES
 from ..core.errors import DataError, ImageError
+from ..core.images import IMAGE_SUFFIXES, SIZE, read_image, to_gray48
 
-SIZE = 48
 PIXELS = SIZE * SIZE
 #: The csv's ``Usage`` values and the split names we use for them.
 USAGE_TO_SPLIT = {"Training": "train", "PublicTest": "val", "PrivateTest": "test"}
 SPLITS = ("train", "val", "test")
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".pgm", ".ppm"}
 
 Split = tuple[np.ndarray, np.ndarray]
-
-
-# --------------------------------------------------------------------------------------------- images
-def to_gray48(image: np.ndarray, where: str = "image") -> np.ndarray:
-    """Turn any image into a ``uint8 (48, 48)`` grayscale face.
-
-    Accepts ``(H, W)`` gray, ``(H, W, 1)``, ``(H, W, 3)`` BGR or ``(H, W, 4)`` BGRA arrays of dtype uint8,
-    uint16 (scaled down to 8 bits) or float (0-1 or 0-255). Non-square images are resized, not cropped.
-    ``where`` names the image in error messages. Raises :class:`ImageError` for anything else.
-    """
-    import cv2
-
-    if image is None:
-        raise ImageError(f"{where}: got None instead of an image (was the file readable?)")
-    img = np.asarray(image)
-    if img.ndim == 3 and img.shape[2] == 1:
-        img = img[:, :, 0]
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
-        raise ImageError(f"{where}: expected a (H, W) gray or (H, W, 3/4) colour image, got shape {img.shape}")
-    if img.shape[0] < 1 or img.shape[1] < 1:
-        raise ImageError(f"{where}: image is empty (shape {img.shape})")
-    if img.dtype == np.uint16:
-        img = (img >> 8).astype(np.uint8)
-    elif img.dtype.kind == "f":
-        if not np.isfinite(img).all():
-            raise ImageError(f"{where}: float image contains NaN or infinite values")
-        scale = 255.0 if img.max(initial=0) <= 1.0 else 1.0
-        img = np.clip(img * scale, 0, 255).round().astype(np.uint8)
-    elif img.dtype == bool:
-        img = img.astype(np.uint8) * 255
-    elif img.dtype != np.uint8:
-        if img.dtype.kind not in "iu":
-            raise ImageError(f"{where}: unsupported pixel type {img.dtype}; use uint8, uint16 or float")
-        if img.min(initial=0) < 0 or img.max(initial=0) > 255:
-            raise ImageError(f"{where}: integer pixels must lie in 0..255, found {img.min()}..{img.max()}")
-        img = img.astype(np.uint8)
-    if img.ndim == 3:
-        code = cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY
-        img = cv2.cvtColor(np.ascontiguousarray(img), code)
-    if img.shape != (SIZE, SIZE):
-        shrinking = img.shape[0] > SIZE or img.shape[1] > SIZE
-        img = cv2.resize(img, (SIZE, SIZE), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
-    return np.ascontiguousarray(img, dtype=np.uint8)
 
 
 # ------------------------------------------------------------------------------------------------ csv
@@ -190,22 +146,6 @@ def split_validation(x: np.ndarray, y: np.ndarray, fraction: float = 0.1, seed: 
 
 
 # -------------------------------------------------------------------------------------------- folders
-def read_image(path: str | Path) -> np.ndarray:
-    """Read an image file into a ``uint8 (48, 48)`` gray face; :class:`ImageError` if it cannot be read."""
-    import cv2
-
-    path = Path(path)
-    raw = np.fromfile(path, dtype=np.uint8) if path.is_file() else None
-    if raw is None:
-        raise ImageError(f"{path}: no such image file")
-    if raw.size == 0:
-        raise ImageError(f"{path}: the file is empty")
-    image = cv2.imdecode(raw, cv2.IMREAD_UNCHANGED)
-    if image is None:
-        raise ImageError(f"{path}: not a readable image (corrupt, truncated, or not an image format)")
-    return to_gray48(image, where=str(path))
-
-
 def load_image_folder(folder: str | Path) -> tuple[Split, int]:
     """Load one split folder holding a sub-folder per class (any accepted class name, see
     :data:`emojify_lib.emotions.FOLDER_ALIASES`). Returns ``((x, y), n_unreadable)``; unreadable files are
@@ -226,7 +166,7 @@ def load_image_folder(folder: str | Path) -> tuple[Split, int]:
             raise DataError(f"{sub} holds no images (.png/.jpg); remove the folder or add its images")
         for file in files:
             try:
-                faces.append(read_image(file))
+                faces.append(to_gray48(read_image(file), where=str(file)))
             except ImageError as exc:
                 bad.append(str(exc))
                 continue
@@ -343,56 +283,6 @@ def load_dataset(source: str = "auto", quick: bool | None = None, path: str | Pa
     if verbose:
         print(f"Using {data.description}: " + ", ".join(f"{s} {len(data.split(s)[1])}" for s in SPLITS))
     return data
-
-
-# ------------------------------------------------------------------------------------------ tf.data
-def augmentation_layers(seed: int = 0):
-    """The random augmentations used in training, as a Keras ``Sequential`` working on raw 0-255 batches
-    ``(B, 48, 48, 1)``: horizontal flip, shift up to 10 %, rotation up to ±18°, zoom ±10 %, contrast ±20 %."""
-    config.quiet_tensorflow()
-    import keras
-
-    return keras.Sequential([
-        keras.layers.RandomFlip("horizontal", seed=seed),
-        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="nearest", seed=seed + 1),
-        keras.layers.RandomRotation(0.05, fill_mode="nearest", seed=seed + 2),
-        keras.layers.RandomZoom(0.1, fill_mode="nearest", seed=seed + 3),
-        keras.layers.RandomContrast(0.2, value_range=(0, 255), seed=seed + 4),
-    ], name="augment")
-
-
-def make_tf_dataset(x: np.ndarray, y: np.ndarray | None = None, batch_size: int = 64, shuffle: bool = False,
-                    augment: bool = False, cache: bool = True, seed: int = 0):
-    """A ``tf.data.Dataset`` of batches ``(float32 (B, 48, 48, 1) raw 0-255, int64 (B,))``.
-
-    The uint8 faces are cached in memory, shuffled each epoch (``shuffle``), batched, augmented in-graph on
-    whole batches (``augment``) and prefetched. ``y=None`` gives batches of images only.
-    """
-    config.quiet_tensorflow()
-    import tensorflow as tf
-
-    x = np.asarray(x)
-    if x.ndim != 3 or x.shape[1:] != (SIZE, SIZE) or x.dtype != np.uint8:
-        raise ImageError(f"make_tf_dataset expects uint8 faces of shape (N, 48, 48), got {x.dtype} {x.shape}")
-    if y is not None and len(y) != len(x):
-        raise DataError(f"make_tf_dataset: {len(x)} images but {len(y)} labels")
-    items = x[..., None] if y is None else (x[..., None], np.asarray(y, dtype=np.int64))
-    ds = tf.data.Dataset.from_tensor_slices(items)
-    if cache:
-        ds = ds.cache()
-    if shuffle:
-        ds = ds.shuffle(min(len(x), 20_000), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size)
-    to_float = (lambda a: tf.cast(a, tf.float32)) if y is None else (lambda a, b: (tf.cast(a, tf.float32), b))
-    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-    if augment:
-        layers = augmentation_layers(seed)
-        if y is None:
-            ds = ds.map(lambda a: layers(a, training=True), num_parallel_calls=tf.data.AUTOTUNE)
-        else:
-            ds = ds.map(lambda a, b: (layers(a, training=True), b), num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
-
 
 
 # ------------------------------------------------------------------------------------------- writing

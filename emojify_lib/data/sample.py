@@ -27,15 +27,13 @@ import numpy as np
 
 from ..core import config
 from ..core.emotions import EMOTIONS, NUM_CLASSES
+from ..core.images import SIZE
 
 __all__ = ["SAMPLE_DESCRIPTION", "SIZE", "CLASS_WEIGHTS", "make_sample", "load_sample", "split_counts",
            "draw_face"]
 
-#: Side of the square images, in pixels (FER2013's size).
-SIZE = 48
-
 SAMPLE_DESCRIPTION = (
-    "Synthetic sample: 48x48 grayscale cartoon faces drawn by a program (emojify_lib.sample), not photos of "
+    "Synthetic sample: 48x48 grayscale cartoon faces drawn by a program (emojify_lib.data.sample), not photos of "
     "real people. Each of the 7 emotions is drawn with its own mouth, eyebrows and eyes, with random position, "
     "size, tilt, lighting, noise, hair and glasses. It lets every lesson run without FER2013, but a model "
     "trained on it has only learnt cartoons and will do poorly on real faces."

@@ -11,37 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.fer2013 import SIZE
 from ..core.errors import ImageError, ModelError
+from ..core.images import SIZE, as_gray
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
-
-
-def to_gray(frame, where: str = "frame") -> np.ndarray:
-    """A ``uint8 (H, W)`` grayscale copy of a frame given as BGR ``(H, W, 3)``, BGRA ``(H, W, 4)`` or gray
-    ``(H, W)``/``(H, W, 1)``; uint8, or float: read as 0-1 (and scaled by 255) when its maximum is at most 1,
-    else as 0-255 (values outside are clipped). :class:`ImageError` for anything else (None, other shapes, empty,
-    NaN/inf, other dtypes such as int64 or uint16)."""
-    import cv2
-
-    if frame is None:
-        raise ImageError(f"{where}: got None instead of an image (the camera or file gave no picture)")
-    if not isinstance(frame, np.ndarray):
-        raise ImageError(f"{where}: expected a NumPy array, got {type(frame).__name__}")
-    img = frame[:, :, 0] if frame.ndim == 3 and frame.shape[2] == 1 else frame
-    if img.ndim not in (2, 3) or (img.ndim == 3 and img.shape[2] not in (3, 4)):
-        raise ImageError(f"{where}: expected (H, W), (H, W, 3) or (H, W, 4), got shape {frame.shape}")
-    if 0 in img.shape:
-        raise ImageError(f"{where}: the image is empty (shape {frame.shape})")
-    if img.dtype.kind == "f":
-        if not np.isfinite(img).all():
-            raise ImageError(f"{where}: float image holds NaN or infinite values")
-        img = np.clip(img * (255.0 if img.max() <= 1.0 else 1.0), 0, 255).astype(np.uint8)
-    elif img.dtype != np.uint8:
-        raise ImageError(f"{where}: expected uint8 (or float) pixels, got {img.dtype}")
-    if img.ndim == 3:
-        img = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_BGRA2GRAY if img.shape[2] == 4 else cv2.COLOR_BGR2GRAY)
-    return np.ascontiguousarray(img)
 
 
 def cascade_path() -> Path:
@@ -64,8 +37,8 @@ class FaceDetector:
     in frame pixels. (The cascade's own window is 24×24 at the detection size, so at 640 px wide with
     ``detect_width=320`` the smallest face found is about 48 px whatever ``min_size`` says.)
 
-    :meth:`detect` accepts what :func:`to_gray` accepts; a float frame is read as 0-1 when its maximum is at
-    most 1, else as 0-255.
+    :meth:`detect` accepts any picture :func:`~emojify_lib.core.images.as_gray` accepts (gray, BGR, BGRA; uint8,
+    uint16 or float); pass a gray frame to skip the conversion.
     """
 
     def __init__(self, scale_factor: float = 1.3, min_neighbors: int = 5, min_size: tuple[int, int] = (30, 30),
@@ -82,7 +55,7 @@ class FaceDetector:
         """Face boxes ``int32 (K, 4)`` as ``x, y, w, h`` in frame pixels, largest first (``K`` may be 0)."""
         import cv2
 
-        gray = to_gray(frame)
+        gray = as_gray(frame, "frame")
         scale = 1.0
         if self.detect_width and gray.shape[1] > self.detect_width:
             scale = self.detect_width / gray.shape[1]
@@ -101,10 +74,10 @@ class FaceDetector:
 
 def crop_faces(frame, boxes, margin: float = 0.1) -> np.ndarray:
     """Cut each box out of ``frame`` (grown by ``margin`` of its size on every side, clipped to the frame) and
-    resize it to a ``uint8 (K, 48, 48)`` stack of grayscale faces."""
+    resize it to a ``uint8 (K, 48, 48)`` stack of grayscale faces (``frame``: any picture ``as_gray`` accepts)."""
     import cv2
 
-    gray = to_gray(frame)
+    gray = as_gray(frame, "frame")
     boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
     out = np.empty((len(boxes), SIZE, SIZE), np.uint8)
     H, W = gray.shape

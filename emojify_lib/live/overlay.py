@@ -11,6 +11,7 @@ import numpy as np
 from ..core import config
 from ..core.emotions import DISPLAY_NAMES, EMOJI_FILES, EMOTIONS
 from ..core.errors import ImageError
+from ..core.images import as_bgr, is_bgr
 
 #: Box and label colour per class (BGR), chosen to be told apart on a video.
 COLORS = {"angry": (60, 60, 230), "disgust": (60, 170, 60), "fear": (200, 120, 160), "happy": (40, 200, 255),
@@ -53,7 +54,9 @@ def overlay_rgba(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.nda
 
     Parts outside the frame are clipped, so the image may hang over any edge. Returns ``frame``.
     """
-    check_frame(frame)
+    if not is_bgr(frame):
+        raise ImageError("overlay_rgba draws in place, so it needs a uint8 (H, W, 3) BGR frame, got "
+                         f"{getattr(frame, 'dtype', type(frame).__name__)} {getattr(frame, 'shape', '')}")
     h, w = image.shape[:2]
     fx0, fy0 = max(x, 0), max(y, 0)
     fx1, fy1 = min(x + w, frame.shape[1]), min(y + h, frame.shape[0])
@@ -66,22 +69,15 @@ def overlay_rgba(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.nda
     return frame
 
 
-def check_frame(frame) -> None:
-    """Raise :class:`ImageError` unless ``frame`` is a ``uint8 (H, W, 3)`` BGR image."""
-    if not isinstance(frame, np.ndarray):
-        raise ImageError(f"expected a video frame as a NumPy array, got {type(frame).__name__}")
-    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3 or 0 in frame.shape:
-        raise ImageError(f"expected a uint8 (H, W, 3) BGR frame, got {frame.dtype} {frame.shape}")
-
-
 def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> np.ndarray:
     """Draw each prediction on a copy of ``frame``: a box, a label such as "Happy 93%", and the emoji beside the
-    face's top-right corner (sized to the face unless ``emoji_size`` is given). ``predictions`` are
-    :class:`~emojify_lib.predictor.FacePrediction` objects (anything with ``box``, ``emotion``, ``score``)."""
+    face's top-right corner (sized to the face unless ``emoji_size`` is given). ``frame`` is any picture
+    :func:`~emojify_lib.core.images.as_bgr` accepts; ``predictions`` are
+    :class:`~emojify_lib.live.predictor.FacePrediction` objects (anything with ``box``, ``emotion``, ``score``)."""
     import cv2
 
-    check_frame(frame)
-    out = frame.copy()
+    out = as_bgr(frame, "frame")
+    out = out.copy() if out is frame else out
     for p in predictions:
         x, y, w, h = (int(v) for v in p.box)
         color = COLORS[p.emotion]

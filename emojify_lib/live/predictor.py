@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
-from ..core.errors import ImageError
+from ..core.images import SIZE, as_batch, as_gray
 from .faces import FaceDetector, crop_faces
+from .tracking import FaceTracker
 
 
 @dataclass
@@ -38,7 +39,7 @@ def _tf_function(model):
     import tensorflow as tf
 
     return tf.function(lambda x: model(x, training=False), reduce_retracing=True,
-                       input_signature=[tf.TensorSpec([None, 48, 48, 1], tf.float32)])
+                       input_signature=[tf.TensorSpec([None, SIZE, SIZE, 1], tf.float32)])
 
 
 def _tflite_function(model, threads: int | None = None):
@@ -76,20 +77,11 @@ def _tflite_function(model, threads: int | None = None):
     return run
 
 
-def _iou(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
-    inter = ix * iy
-    return inter / float(aw * ah + bw * bh - inter) if inter else 0.0
-
-
 class EmotionPredictor:
     """Classify the faces of video frames with a trained emojify model.
 
     ``model``: a Keras model mapping raw ``(N, 48, 48, 1)`` pixels to 7 probabilities (see
-    :mod:`emojify_lib.models`). ``detector``: a :class:`~emojify_lib.faces.FaceDetector` (one is built if
+    :mod:`emojify_lib.model.networks`). ``detector``: a :class:`~emojify_lib.live.faces.FaceDetector` (one is built if
     omitted). ``smoothing`` in [0, 1): weight of the past in an exponential moving average of each face's
     probabilities across frames (faces are followed by box overlap), so the emoji does not flicker; 0 = off.
     ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only).
@@ -101,23 +93,24 @@ class EmotionPredictor:
 
     def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
                  warning: str | None = None, margin: float = 0.1, backend: str = "tf", detect_every: int = 1):
-        if not 0.0 <= smoothing < 1.0:
-            raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
         if backend not in ("tf", "tflite"):
             raise ValueError(f"backend must be 'tf' or 'tflite', not {backend!r}")
-        self.model, self.smoothing, self.warning, self.margin = model, smoothing, warning, margin
+        self.tracker = FaceTracker(smoothing)
+        self.model, self.warning, self.margin = model, warning, margin
         self.backend = backend
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
         self.detect_every, self._frames_since_detect, self._boxes = detect_every, 0, np.zeros((0, 4), np.int32)
         self.detector = detector or FaceDetector()
         self._classify = _tflite_function(model) if backend == "tflite" else _tf_function(model)
-        self._tracks: list[tuple[int, tuple, np.ndarray]] = []
-        self._next_track = 1
+
+    @property
+    def smoothing(self) -> float:
+        return self.tracker.smoothing
 
     @classmethod
     def from_path(cls, path: str | Path | None = None, **kwargs) -> "EmotionPredictor":
-        """Load a model (default: the one trained in lesson 05, see :func:`emojify_lib.models.find_trained_model`)
+        """Load a model (default: the one trained in lesson 05, see :func:`emojify_lib.model.networks.find_trained_model`)
         and wrap it; sets ``warning`` when its record says it was trained on the synthetic sample only."""
         from ..model import networks as models
 
@@ -132,49 +125,28 @@ class EmotionPredictor:
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities ``float32 (K, 7)`` for a stack of ``uint8 (K, 48, 48)`` faces, in one call."""
-        faces = np.asarray(faces)
-        if faces.ndim == 4 and faces.shape[-1] == 1:
-            faces = faces[..., 0]
-        if faces.ndim != 3 or faces.shape[1:] != (48, 48):
-            raise ImageError(f"classify expects faces of shape (K, 48, 48), got {faces.shape}")
-        if len(faces) == 0:
+        batch = as_batch(faces, "classify")
+        if len(batch) == 0:
             return np.zeros((0, NUM_CLASSES), np.float32)
-        return np.asarray(self._classify(faces[..., None].astype(np.float32)))
+        return np.asarray(self._classify(batch))
 
     def predict(self, frame) -> list[FacePrediction]:
-        """Detect, crop and classify every face of a frame (BGR/gray uint8). Largest face first."""
+        """Detect, crop and classify every face of a frame (any picture
+        :func:`~emojify_lib.core.images.as_gray` accepts). Largest face first."""
+        gray = as_gray(frame, "frame")  # once: the detector and the cropper both read this copy
         if self._frames_since_detect % self.detect_every == 0 or len(self._boxes) == 0:
-            boxes = self.detector.detect(frame)
+            boxes = self.detector.detect(gray)
             self._frames_since_detect = 0
         else:  # between detections faces barely move: reuse the boxes, but classify the new pixels
             boxes = self._boxes
         self._frames_since_detect += 1
         self._boxes = boxes
-        probs = self.classify(crop_faces(frame, boxes, self.margin)) if len(boxes) else np.zeros((0, 7), np.float32)
-        results = []
-        tracks = []
-        unmatched = list(self._tracks)  # each face of the last frame continues at most one face of this one
-        for box, p in zip(boxes, probs):
-            box = tuple(int(v) for v in box)
-            track_id, p = self._smooth(box, p, unmatched)
-            tracks.append((track_id, box, p))
-            results.append(FacePrediction(box, EMOTIONS[int(np.argmax(p))], p, track_id))
-        self._tracks = tracks
-        return results
-
-    def _smooth(self, box, probs, unmatched):
-        """Exponential moving average with the face of the last frame whose box overlaps this one most."""
-        if self.smoothing <= 0:
-            return 0, probs
-        best = max(unmatched, key=lambda t: _iou(t[1], box), default=None)
-        if best is not None and _iou(best[1], box) >= 0.3:
-            unmatched.remove(best)
-            return best[0], (self.smoothing * best[2] + (1 - self.smoothing) * probs).astype(np.float32)
-        self._next_track += 1
-        return self._next_track - 1, probs
+        probs = self.classify(crop_faces(gray, boxes, self.margin))
+        return [FacePrediction(tuple(int(v) for v in box), EMOTIONS[int(np.argmax(p))], p, track)
+                for box, (track, p) in zip(boxes, self.tracker.update(boxes, probs))]
 
     def reset(self) -> None:
         """Forget the faces followed so far (call when the video jumps or the camera changes)."""
-        self._tracks = []
+        self.tracker.reset()
         self._boxes = np.zeros((0, 4), np.int32)
         self._frames_since_detect = 0

@@ -19,6 +19,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from ..core.errors import CameraError, ImageError
+from ..core.images import IMAGE_SUFFIXES, as_bgr, read_image
 
 REMOTE_HINT = ("a camera is seen only by the machine that runs the Python kernel; on JupyterHub, Colab or Binder "
                "use the browser-camera demo (BrowserCameraDemo) instead")
@@ -161,13 +162,11 @@ class ImageFiles(FrameSource):
     """Image files as frames: a list of paths or a folder (read in name order). Unreadable files are skipped
     with a warning and counted in ``skipped``; a folder with no images raises :class:`CameraError`."""
 
-    SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
-
     def __init__(self, paths: str | Path | Iterable[str | Path], loop: bool = False):
         super().__init__()
         if isinstance(paths, (str, Path)) and Path(paths).is_dir():
             folder = Path(paths)
-            self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in self.SUFFIXES)
+            self.paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
             self.name = f"images in {folder}"
         else:
             self.paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
@@ -178,8 +177,6 @@ class ImageFiles(FrameSource):
         self.loop, self.skipped, self._i = loop, 0, 0
 
     def _read(self):
-        import cv2
-
         misses = 0
         while misses < len(self.paths):
             if self._i >= len(self.paths):
@@ -188,12 +185,12 @@ class ImageFiles(FrameSource):
                 self._i = 0
             path = self.paths[self._i]
             self._i += 1
-            frame = cv2.imread(str(path), cv2.IMREAD_COLOR) if path.is_file() else None
-            if frame is not None:
-                return frame
-            self.skipped += 1
-            misses += 1
-            warnings.warn(f"skipped unreadable image {path} ({self.skipped} skipped so far)", stacklevel=3)
+            try:
+                return as_bgr(read_image(path), str(path))
+            except ImageError as exc:
+                self.skipped += 1
+                misses += 1
+                warnings.warn(f"skipped unreadable image {path}: {exc} ({self.skipped} skipped so far)", stacklevel=3)
         raise CameraError(f"none of the {len(self.paths)} image file(s) could be read")
 
 

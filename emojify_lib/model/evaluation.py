@@ -16,26 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import config
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
+from ..core.images import SIZE, as_batch, as_faces
 
 __all__ = ["predict_probs", "confusion_matrix", "per_class_report", "format_report", "plot_confusion_matrix",
            "most_confident_mistakes", "plot_faces", "saliency_map", "grad_cam", "overlay_heatmap"]
-
-
-def _as_batch(x: np.ndarray):
-    """``uint8 (N, 48, 48)`` or ``(48, 48)`` faces → ``float32 (N, 48, 48, 1)`` tensor of raw 0-255 pixels."""
-    config.quiet_tensorflow()
-    import tensorflow as tf
-
-    x = np.asarray(x)
-    if x.ndim == 2:
-        x = x[None]
-    if x.ndim == 4 and x.shape[-1] == 1:
-        x = x[..., 0]
-    if x.ndim != 3 or x.shape[1:] != (48, 48):
-        raise ValueError(f"expected faces of shape (N, 48, 48) or one (48, 48) face, got shape {x.shape}")
-    return tf.convert_to_tensor(x[..., None].astype(np.float32))
 
 
 # ------------------------------------------------------------------------------------------- predictions
@@ -45,10 +30,8 @@ def predict_probs(model, x: np.ndarray, batch_size: int = 256) -> np.ndarray:
     Calls the model directly on batches of ``batch_size`` faces (``training=False``, so dropout is off) instead
     of ``model.predict``, which builds a new input pipeline on every call.
     """
-    x = np.asarray(x)
-    if x.ndim == 2:
-        x = x[None]
-    out = [np.asarray(model(_as_batch(x[i:i + batch_size]), training=False), dtype=np.float32)
+    x = as_faces(x, "predict_probs")
+    out = [np.asarray(model(as_batch(x[i:i + batch_size]), training=False), dtype=np.float32)
            for i in range(0, len(x), batch_size)]
     return np.concatenate(out) if out else np.zeros((0, NUM_CLASSES), np.float32)
 
@@ -198,10 +181,9 @@ def saliency_map(model, face: np.ndarray, class_index: int | None = None) -> np.
     The absolute gradient of the class's probability (default: the predicted class) with respect to each input
     pixel: how much a tiny change of that pixel would change the score. Bright pixels matter.
     """
-    config.quiet_tensorflow()
     import tensorflow as tf
 
-    x = _as_batch(face)[:1]
+    x = tf.constant(as_batch(face)[:1])
     with tf.GradientTape() as tape:
         tape.watch(x)
         probs = model(x, training=False)
@@ -247,12 +229,11 @@ def grad_cam(model, face: np.ndarray, layer_name: str | None = None, class_index
     part of ``sum_k alpha_k A_k``, and stretches that coarse map to 48×48. All zeros if nothing speaks for the
     class.
     """
-    config.quiet_tensorflow()
     import cv2
     import tensorflow as tf
 
     layer_name = layer_name or _last_conv_name(model)
-    x = _as_batch(face)[:1]
+    x = tf.constant(as_batch(face)[:1])
     with tf.GradientTape() as tape:
         conv, probs = _conv_and_output(model, x, layer_name)
         index = int(tf.argmax(probs[0])) if class_index is None else int(class_index)
@@ -262,7 +243,7 @@ def grad_cam(model, face: np.ndarray, layer_name: str | None = None, class_index
         raise ValueError(f"the score does not depend on layer {layer_name!r}")
     weights = tf.reduce_mean(grads, axis=(0, 1, 2))                       # alpha_k, one per channel
     cam = tf.nn.relu(tf.reduce_sum(conv[0] * weights, axis=-1)).numpy().astype(np.float32)
-    cam = cv2.resize(cam, (48, 48), interpolation=cv2.INTER_LINEAR)
+    cam = cv2.resize(cam, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
     top = float(cam.max())
     return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Callable
 
 from ..core import config
-from ..data.fer2013 import Dataset, make_tf_dataset
+from ..data.fer2013 import Dataset
+from ..data.pipeline import make_tf_dataset
+from ..core.emotions import NUM_CLASSES
 from ..core.errors import ModelError
 
-config.quiet_tensorflow()
-import keras  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import keras
+import tensorflow as tf
 
 
 @dataclass
@@ -224,7 +225,7 @@ def plot_history(history, axes=None, title: str | None = None):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         if metric == "accuracy":
-            ax.axhline(1 / 7, color="gray", ls="--", lw=1, label="chance (1/7)")
+            ax.axhline(1 / NUM_CLASSES, color="gray", ls="--", lw=1, label=f"chance (1/{NUM_CLASSES})")
             ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
         ax.legend()

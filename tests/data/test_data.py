@@ -6,24 +6,16 @@ import numpy as np
 import pytest
 
 from emojify_lib.data import fer2013 as data
+from emojify_lib.data import pipeline
+from emojify_lib.testing import random_faces, tiny_splits
 from emojify_lib.core.errors import DataError, ImageError
 
 HEADER = "emotion,pixels,Usage\n"
 
 
-def _faces(n, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.integers(0, 256, (n, 48, 48), dtype=np.uint8), rng.integers(0, 7, n).astype(np.int64)
-
-
 @pytest.fixture
 def splits():
-    out = {}
-    for i, s in enumerate(("train", "val", "test")):
-        x, y = _faces(14, seed=i)
-        y[:7] = np.arange(7)  # every class present
-        out[s] = (x, y)
-    return out
+    return tiny_splits(14)
 
 
 def _row(label, pixels, usage="Training"):
@@ -44,7 +36,7 @@ def test_csv_round_trip(tmp_path, splits):
 
 
 def test_csv_without_usage_column_holds_out_validation(tmp_path):
-    x, y = _faces(70)
+    x, y = random_faces(70)
     text = "emotion,pixels\n" + "".join(f"{l},{' '.join(map(str, f.ravel()))}\n" for f, l in zip(x, y))
     (tmp_path / "train.csv").write_text(text)
     loaded = data.load_fer2013_csv(tmp_path / "train.csv")
@@ -190,13 +182,13 @@ def test_load_dataset_falls_back_to_sample_and_says_so(tmp_path, monkeypatch, ca
 
 def test_tf_dataset_batches_raw_pixels_and_augments(splits):
     x, y = splits["train"]
-    batches = list(data.make_tf_dataset(x, y, batch_size=5))
+    batches = list(pipeline.make_tf_dataset(x, y, batch_size=5))
     assert [len(b[1]) for b in batches] == [5, 5, 4]
     first = batches[0][0].numpy()
     assert first.shape == (5, 48, 48, 1) and first.dtype == np.float32
     np.testing.assert_array_equal(first[..., 0], x[:5])  # raw 0-255, no scaling here
-    aug = next(iter(data.make_tf_dataset(x, y, batch_size=14, augment=True)))[0].numpy()
+    aug = next(iter(pipeline.make_tf_dataset(x, y, batch_size=14, augment=True)))[0].numpy()
     assert aug.shape == (14, 48, 48, 1) and 0 <= aug.min() and aug.max() <= 255
     assert not np.array_equal(aug[..., 0], x)
     with pytest.raises(ImageError, match=r"\(N, 48, 48\)"):
-        data.make_tf_dataset(x.astype(np.float32), y)
+        pipeline.make_tf_dataset(x.astype(np.float32), y)

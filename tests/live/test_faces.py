@@ -1,10 +1,11 @@
 """Face detection and cropping on real photos from scikit-image."""
 import numpy as np
 import pytest
-from conftest import ASTRONAUT_FACE, lfw_faces_frame
+from emojify_lib.testing import ASTRONAUT_FACE, lfw_faces_frame
 
 from emojify_lib.core.errors import ImageError, ModelError
-from emojify_lib.live.faces import FaceDetector, crop_faces, to_gray
+from emojify_lib.core.images import as_gray
+from emojify_lib.live.faces import FaceDetector, crop_faces
 
 
 def _iou(a, b):
@@ -50,13 +51,14 @@ def test_gray_bgra_and_float_frames_work(detector, astronaut_frame):
     for frame in (gray, gray[..., None], bgra, astronaut_frame.astype(np.float32) / 255,
                   astronaut_frame.astype(np.float64)):
         assert len(detector.detect(frame)) == 1
-    np.testing.assert_array_equal(to_gray(astronaut_frame.astype(np.float32) / 255), gray)
+    np.testing.assert_array_equal(as_gray(astronaut_frame.astype(np.float32) / 255), gray)
 
 
 @pytest.mark.parametrize("frame,message", [
     (None, "None"), ("not an image", "NumPy array"), (np.zeros((4,), np.uint8), "shape"),
     (np.zeros((4, 4, 2), np.uint8), "shape"), (np.zeros((0, 4, 3), np.uint8), "empty"),
-    (np.full((8, 8, 3), np.nan, np.float32), "NaN"), (np.zeros((8, 8, 3), np.int64), "uint8"),
+    (np.full((8, 8, 3), np.nan, np.float32), "NaN"), (np.full((8, 8, 3), 300, np.int64), "0..255"),
+    (np.zeros((8, 8, 3), complex), "unsupported"),
 ])
 def test_bad_frames_are_explained(detector, frame, message):
     with pytest.raises(ImageError, match=message):
@@ -64,7 +66,7 @@ def test_bad_frames_are_explained(detector, frame, message):
 
 
 def test_crop_faces(astronaut_frame):
-    gray = to_gray(astronaut_frame)
+    gray = as_gray(astronaut_frame)
     crops = crop_faces(astronaut_frame, [ASTRONAUT_FACE, (600, 440, 100, 100)], margin=0.1)
     assert crops.shape == (2, 48, 48) and crops.dtype == np.uint8
     x, y, w, h = ASTRONAUT_FACE

@@ -1,7 +1,7 @@
 """The predictor with a real Keras model and real OpenCV detection."""
 import numpy as np
 import pytest
-from conftest import lfw_faces_frame
+from emojify_lib.testing import lfw_faces_frame
 
 from emojify_lib.model import networks as models
 from emojify_lib.core.emotions import EMOTIONS
@@ -22,7 +22,7 @@ def test_classify_batch_equals_model_per_face(predictor, seed_model):
         single = seed_model(face[None, :, :, None].astype("float32"), training=False).numpy()[0]
         np.testing.assert_allclose(probs, single, atol=1e-5)
     assert predictor.classify(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
-    with pytest.raises(ImageError, match=r"\(K, 48, 48\)"):
+    with pytest.raises(ImageError, match=r"\(N, 48, 48\)"):
         predictor.classify(np.zeros((2, 32, 32), np.uint8))
 
 
