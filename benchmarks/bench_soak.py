@@ -13,7 +13,8 @@ from common import Results
 
 from emojify_lib.model import networks as models
 from emojify_lib.live.sources import sample_frames
-from emojify_lib.apps.widgets import LIVE_SETTINGS, KernelCameraDemo
+from emojify_lib.apps.widgets import KernelCameraDemo
+from emojify_lib.live.session import LIVE_SETTINGS
 from emojify_lib.live.overlay import annotate
 from emojify_lib.live.predictor import EmotionPredictor
 

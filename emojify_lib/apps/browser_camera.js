@@ -53,7 +53,7 @@ function render({ model, el }) {
 
   function showResult(msg) {
     waiting = false;
-    if (msg.error) { say(`Skipped a frame: ${msg.error}`, true); }
+    if (msg.error) { say(msg.error, true); }
     drawBoxes(msg.faces || []);
     if (msg.faces && msg.faces.length) {
       emoji.src = msg.emoji; emoji.style.visibility = "visible";

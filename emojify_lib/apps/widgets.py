@@ -20,14 +20,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..live.sources import FrameSource, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras, sample_frames
-from ..live.overlay import annotate, load_emoji
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS
-from ..core.errors import CameraError, EmojifyError
+from ..core.errors import EmojifyError
+from ..live.overlay import load_emoji
+from ..live.session import LiveSession, Shown
+from ..live.sources import FrameSource, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras, sample_frames
 
 SAMPLE_VIDEO = "sample video (no camera)"
-#: Predictor settings for live video: steady emojis, the fastest classifier, detection on every 2nd frame.
-LIVE_SETTINGS = {"smoothing": 0.6, "backend": "tflite", "detect_every": 2}
 
 
 @lru_cache(maxsize=16)
@@ -44,14 +43,6 @@ def _jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
     return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
-def _default_predictor(predictor):
-    if predictor is not None:
-        return predictor
-    from ..live.predictor import EmotionPredictor
-
-    return EmotionPredictor.from_path(**LIVE_SETTINGS)
-
-
 # ---------------------------------------------------------------------------------------- kernel camera
 class KernelCameraDemo:
     """Live demo reading frames in the kernel: a camera on the kernel's machine, a video file, or a source.
@@ -65,11 +56,10 @@ class KernelCameraDemo:
                  width: int = 480):
         import ipywidgets as w
 
-        self.predictor = _default_predictor(predictor)
+        self.session = LiveSession(predictor)
+        self.predictor = self.session.predictor
         self._source_arg = source
         self.max_frames = max_frames
-        self.frames_processed = 0
-        self.errors = 0
         self.last_error: str | None = None
         self.last_predictions: list = []
         self.last_frame: np.ndarray | None = None  # the last annotated frame shown
@@ -111,6 +101,14 @@ class KernelCameraDemo:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def frames_processed(self) -> int:
+        return self.session.frames_processed
+
+    @property
+    def errors(self) -> int:
+        return self.session.errors
+
     def _open_source(self) -> FrameSource:
         arg = self._source_arg
         if arg is None:
@@ -133,8 +131,7 @@ class KernelCameraDemo:
             self._show_error(f"Could not start: {exc}")
             return
         self._stop.clear()
-        self.frames_processed = 0
-        self.predictor.reset()
+        self.session.reset(self._source)
         self.start_button.disabled, self.stop_button.disabled = True, False
         self.status.value = f"Running on {self._source.name}…"
         self._thread = threading.Thread(target=self._loop, name="emojify-kernel-camera", daemon=True)
@@ -182,23 +179,15 @@ class KernelCameraDemo:
             while not self._stop.is_set():
                 if self.max_frames is not None and self.frames_processed >= self.max_frames:
                     break
-                try:
-                    frame = self._source.read()
-                except CameraError as exc:  # the device is gone: report, release, stop
-                    self._show_error(f"Camera stopped: {exc}")
+                shown = self.session.next()
+                if shown.stop:
+                    if shown.error:
+                        self._show_error(shown.error)
+                    else:
+                        self.status.value = f"End of {self._source.name} after {self.frames_processed} frames."
                     break
-                except EmojifyError as exc:  # one bad frame: report and go on
-                    self.errors += 1
-                    self._show_error(f"Skipped a bad frame ({self.errors} so far): {exc}")
-                    continue
-                if frame is None:
-                    self.status.value = f"End of {self._source.name} after {self.frames_processed} frames."
-                    break
-                try:
-                    self.process(frame)
-                except Exception as exc:  # never let one frame end the demo
-                    self.errors += 1
-                    self._show_error(f"Skipped a frame ({self.errors} so far): {type(exc).__name__}: {exc}")
+                self.show(shown)
+                if shown.error:
                     continue
                 frames_in_window += 1
                 now = time.perf_counter()
@@ -210,21 +199,27 @@ class KernelCameraDemo:
             self._release()
 
     def process(self, frame: np.ndarray) -> list:
-        """Run one frame through the pipeline and update the widgets; returns the predictions."""
-        predictions = self.predictor.predict(frame)
-        self.last_frame = annotate(frame, predictions)
-        self.video.value = _jpeg(self.last_frame)
-        self.last_predictions = predictions
-        self.frames_processed += 1
-        if predictions:
-            main = predictions[0]
+        """Run one frame through the live step and show it; returns the faces found."""
+        shown = self.session.step(frame)
+        self.show(shown)
+        return shown.faces
+
+    def show(self, shown: Shown) -> None:
+        """Put one step's result on the widgets: the video, and the main face's emoji, name and probabilities."""
+        if shown.error:
+            self._show_error(shown.error)
+            return
+        self.last_frame = shown.frame
+        self.video.value = _jpeg(shown.frame)
+        self.last_predictions = shown.faces
+        main = shown.main
+        if main is not None:
             self.emoji.value = emoji_png(main.emotion)
             self.label.value = f"<h3 style='margin:4px 0'>{main.display_name} ({main.score:.0%})</h3>"
             for bar, p in zip(self.bars, main.probs):
                 bar.value = float(p)
         else:
             self.label.value = "<h3 style='margin:4px 0'>no face</h3>"
-        return predictions
 
 
 # --------------------------------------------------------------------------------------- browser camera
@@ -253,9 +248,8 @@ class BrowserCameraDemo:
     """
 
     def __init__(self, predictor=None, interval_ms: int = 150, send_width: int = 320):
-        self.predictor = _default_predictor(predictor)
-        self.frames_processed = 0
-        self.errors = 0
+        self.session = LiveSession(predictor)
+        self.predictor = self.session.predictor
         self.widget = _browser_widget_class()(interval_ms=interval_ms, send_width=send_width,
                                               note=self.predictor.warning or "")
         self.widget.on_msg(self._on_msg)
@@ -264,6 +258,14 @@ class BrowserCameraDemo:
         from IPython.display import display
 
         display(self.widget)
+
+    @property
+    def frames_processed(self) -> int:
+        return self.session.frames_processed
+
+    @property
+    def errors(self) -> int:
+        return self.session.errors
 
     def _on_msg(self, widget, content, buffers) -> None:
         if not isinstance(content, dict) or content.get("type") != "frame" or not buffers:
@@ -276,23 +278,14 @@ class BrowserCameraDemo:
         """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as
         fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` and ``emoji`` (a PNG data URL) of
         the main face, or ``error`` when the frame could not be used."""
-        import cv2
-
-        frame = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR) if jpeg else None
-        if frame is None:
-            self.errors += 1
-            return {"type": "result", "error": "the browser sent a frame that is not a readable JPEG", "faces": []}
-        try:
-            predictions = self.predictor.predict(frame)
-        except Exception as exc:  # one bad frame must not end the demo
-            self.errors += 1
-            return {"type": "result", "error": f"{type(exc).__name__}: {exc}", "faces": []}
-        self.frames_processed += 1
-        h, w = frame.shape[:2]
+        shown = self.session.step(jpeg)
+        if shown.error:
+            return {"type": "result", "error": shown.error, "faces": []}
+        h, w = shown.frame.shape[:2]
         faces = [{"box": [p.box[0] / w, p.box[1] / h, p.box[2] / w, p.box[3] / h], "emotion": p.emotion,
-                  "name": p.display_name, "score": round(p.score, 4)} for p in predictions]
+                  "name": p.display_name, "score": round(p.score, 4)} for p in shown.faces]
         reply = {"type": "result", "faces": faces, "names": [DISPLAY_NAMES[e] for e in EMOTIONS]}
-        if predictions:
-            reply["probs"] = [round(float(v), 4) for v in predictions[0].probs]
-            reply["emoji"] = "data:image/png;base64," + base64.b64encode(emoji_png(predictions[0].emotion)).decode()
+        if shown.main is not None:
+            reply["probs"] = [round(float(v), 4) for v in shown.probs]
+            reply["emoji"] = "data:image/png;base64," + base64.b64encode(emoji_png(shown.main.emotion)).decode()
         return reply

@@ -10,7 +10,8 @@ import os
 import sys
 import time
 
-from ..core.errors import CameraError, EmojifyError
+from ..core.errors import EmojifyError
+from ..live.session import LiveSession
 
 
 def add_webcam_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,10 +33,9 @@ class EmojifyWindow:
     def __init__(self, root, predictor, source, max_frames: int | None = None, screenshot: str | None = None):
         import tkinter as tk
 
+        self.session = LiveSession(predictor, source)
         self.root, self.predictor, self.source, self.max_frames = root, predictor, source, max_frames
         self.screenshot = screenshot
-        self.frames = 0
-        self.errors = 0
         self.last_picture = None
         root.title("emojify")
         root.configure(bg="black")
@@ -60,49 +60,45 @@ class EmojifyWindow:
 
         return ImageTk.PhotoImage(Image.fromarray(rgb))
 
+    @property
+    def frames(self) -> int:
+        return self.session.frames_processed
+
+    @property
+    def errors(self) -> int:
+        return self.session.errors
+
     def tick(self) -> None:
         import cv2
 
-        from ..live.overlay import annotate, load_emoji
+        from ..live.overlay import load_emoji
 
         if self.max_frames is not None and self.frames >= self.max_frames:
             return self.close()
-        try:
-            frame = self.source.read()
-        except CameraError as exc:
-            self.status.configure(text=f"Camera stopped: {exc}")
-            self.root.after(2000, self.close)
-            return
-        except EmojifyError as exc:
-            self.errors += 1
-            self.status.configure(text=f"Skipped a bad frame: {exc}")
-            self.root.after(10, self.tick)
-            return
-        if frame is None:
+        shown = self.session.next()
+        if shown.stop:
+            if shown.error:
+                self.status.configure(text=shown.error)
+                self.root.after(2000, self.close)
+                return
             return self.close()
-        try:
-            predictions = self.predictor.predict(frame)
-            shown = annotate(frame, predictions)
-        except Exception as exc:  # one bad frame never closes the window
-            self.errors += 1
-            self.status.configure(text=f"Skipped a frame: {exc}")
+        if shown.error:  # one bad frame never closes the window
+            self.status.configure(text=shown.error)
             self.root.after(10, self.tick)
             return
-        scale = self.VIDEO_WIDTH / shown.shape[1]
-        shown = cv2.resize(shown, (self.VIDEO_WIDTH, int(shown.shape[0] * scale)))
-        self.last_picture = shown
-        self._photos["video"] = self._photo(cv2.cvtColor(shown, cv2.COLOR_BGR2RGB))
+        scale = self.VIDEO_WIDTH / shown.frame.shape[1]
+        picture = cv2.resize(shown.frame, (self.VIDEO_WIDTH, int(shown.frame.shape[0] * scale)))
+        self.last_picture = picture
+        self._photos["video"] = self._photo(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB))
         self.video.configure(image=self._photos["video"])
-        if predictions:
-            main = predictions[0]
-            rgba = load_emoji(main.emotion, 200)
+        if shown.main is not None:
+            rgba = load_emoji(shown.main.emotion, 200)
             bg = (rgba[..., :3] * (rgba[..., 3:] / 255.0)).astype("uint8")  # on black
             self._photos["emoji"] = self._photo(cv2.cvtColor(bg, cv2.COLOR_BGR2RGB))
             self.emoji.configure(image=self._photos["emoji"])
-            self.name.configure(text=main.display_name)
+            self.name.configure(text=shown.main.display_name)
         else:
             self.name.configure(text="no face")
-        self.frames += 1
         self.root.after(5, self.tick)
 
     def save_screenshot(self, path: str) -> None:
@@ -134,6 +130,7 @@ class EmojifyWindow:
 def run_webcam(args) -> int:
     from ..live.sources import OpenCVCamera, SyntheticFrames, VideoFile, sample_frames
     from ..live.predictor import EmotionPredictor
+    from ..live.session import LIVE_SETTINGS
 
     if sys.platform.startswith("linux") and not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         print("emojify: error: no display: the webcam window needs a desktop (DISPLAY is not set). In JupyterLab "
@@ -148,8 +145,6 @@ def run_webcam(args) -> int:
               file=sys.stderr)
         return 3
     try:
-        from .widgets import LIVE_SETTINGS
-
         predictor = EmotionPredictor.from_path(args.model, **LIVE_SETTINGS)
         if args.video:
             source = VideoFile(args.video)

@@ -57,8 +57,8 @@ def test_kernel_interrupt_while_waiting_stops_the_demo(predictor):
 
 
 def test_bad_frames_are_shown_and_skipped(predictor, astronaut_frame):
-    frames = [astronaut_frame, None, np.zeros((5, 5), np.float32) * np.nan, "junk", astronaut_frame.astype(np.int64),
-              astronaut_frame]
+    frames = [astronaut_frame, None, np.zeros((5, 5), np.float32) * np.nan, "junk",
+              astronaut_frame.astype(np.int64) * 2, astronaut_frame]  # int pixels up to 510 are not an image
     demo = KernelCameraDemo(predictor, source=SyntheticFrames(frames))
     demo.start()
     assert demo.wait(60)
