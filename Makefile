@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed
 course: $(STAMP)  ## set up .venv and open the course in JupyterLab (bundled sample data unless FER2013 is in data/)
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP) system-deps  ## set up and run the library tests and every notebook (nbval) in quick mode
+test: $(STAMP) system-deps  ## check the package's layering, then run the library tests and every notebook (nbval) in quick mode
+	$(BIN)/lint-imports
 	EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest tests notebooks
 
 setup: $(STAMP)

@@ -279,10 +279,10 @@ def check_scale_boxes(fn) -> None:
 
 def check_main_face(fn) -> None:
     """``fn(predictions)`` returns the prediction with the largest box (w × h), or ``None`` for no faces."""
-    from ..live.predictor import FacePrediction
+    from types import SimpleNamespace
 
-    def p(box, emotion="happy"):
-        return FacePrediction(box, emotion, np.full(7, 1 / 7))
+    def p(box, emotion="happy"):  # shaped like the live path's FacePrediction; the grader needs nothing live
+        return SimpleNamespace(box=box, emotion=emotion, probs=np.full(7, 1 / 7))
 
     if call(fn, [], name="main_face") is not None:
         fail("main_face([]) should return None: with no face there is no main face",

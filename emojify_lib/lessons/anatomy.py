@@ -13,13 +13,10 @@ from __future__ import annotations
 import math
 from typing import NamedTuple, Sequence
 
+import keras
 import numpy as np
 
-from ..core import config
 from .convolution import output_size
-
-config.quiet_tensorflow()
-import keras  # noqa: E402
 
 
 def conv_output_size(n: int, k: int, stride: int = 1, padding: str = "valid") -> int:

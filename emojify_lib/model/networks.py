@@ -15,14 +15,13 @@ import numpy as np
 from ..core import config
 from ..core.emotions import CANONICAL_TO_CLASSIC, EMOTIONS, NUM_CLASSES
 from ..core.errors import ModelError
+from ..core.images import SIZE
 
-config.quiet_tensorflow()
-import keras  # noqa: E402
-from keras import layers  # noqa: E402
+import keras
+from keras import layers
 
-INPUT_SHAPE = (48, 48, 1)
+INPUT_SHAPE = (SIZE, SIZE, 1)
 DEFAULT_MODEL_NAME = "emotion_cnn.keras"
-MODEL_NAMES = ("seed", "strong")
 
 
 def seed_cnn(name: str = "seed_cnn") -> keras.Model:
@@ -84,12 +83,16 @@ def strong_cnn(width: int = 64, l2: float = 1e-4, name: str = "strong_cnn") -> k
     return keras.Model(inputs, outputs, name=name)
 
 
+#: The networks by name: the one list that ``build_model``, ``train`` and the CLI's ``--model`` read.
+BUILDERS = {"seed": seed_cnn, "strong": strong_cnn}
+MODEL_NAMES = tuple(BUILDERS)
+
+
 def build_model(name: str = "seed", **kwargs) -> keras.Model:
-    """Build a fresh, untrained model by name: ``"seed"`` or ``"strong"``."""
-    builders = {"seed": seed_cnn, "strong": strong_cnn}
-    if name not in builders:
-        raise ModelError(f"unknown model {name!r}; choose one of {list(builders)}")
-    return builders[name](**kwargs)
+    """Build a fresh, untrained model by name (one of :data:`MODEL_NAMES`)."""
+    if name not in BUILDERS:
+        raise ModelError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
+    return BUILDERS[name](**kwargs)
 
 
 # -------------------------------------------------------------------------------------------- files
@@ -177,9 +180,9 @@ def check_model(model: keras.Model, where: str | Path = "model") -> None:
     """Raise :class:`ModelError` unless ``model`` maps ``(N, 48, 48, 1)`` to ``(N, 7)``."""
     in_shape = tuple(model.input_shape[1:]) if hasattr(model, "input_shape") else None
     out_shape = tuple(model.output_shape[1:]) if hasattr(model, "output_shape") else None
-    if in_shape not in (INPUT_SHAPE, (48, 48)) or out_shape != (NUM_CLASSES,):
+    if in_shape not in (INPUT_SHAPE, INPUT_SHAPE[:2]) or out_shape != (NUM_CLASSES,):
         raise ModelError(f"{where}: wrong architecture for emojify: input {in_shape}, output {out_shape}; "
-                         f"expected input {INPUT_SHAPE} (48×48 gray) and output ({NUM_CLASSES},) (7 emotions)")
+                         f"expected input {INPUT_SHAPE} ({SIZE}×{SIZE} gray) and output ({NUM_CLASSES},) ({NUM_CLASSES} emotions)")
 
 
 def load_classic_weights(path: str | Path) -> keras.Model:
