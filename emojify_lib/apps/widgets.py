@@ -23,7 +23,7 @@ import numpy as np
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS
 from ..core.errors import EmojifyError
 from ..live.overlay import load_emoji
-from ..live.session import LiveSession, Shown
+from ..live.session import LiveSession, SessionView, Shown
 from ..live.sources import FrameSource, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras, sample_frames
 
 SAMPLE_VIDEO = "sample video (no camera)"
@@ -44,7 +44,7 @@ def _jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
 
 
 # ---------------------------------------------------------------------------------------- kernel camera
-class KernelCameraDemo:
+class KernelCameraDemo(SessionView):
     """Live demo reading frames in the kernel: a camera on the kernel's machine, a video file, or a source.
 
     ``source``: a :class:`~emojify_lib.camera.FrameSource`, a callable returning one, a video path, or ``None``
@@ -100,14 +100,6 @@ class KernelCameraDemo:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
-
-    @property
-    def frames_processed(self) -> int:
-        return self.session.frames_processed
-
-    @property
-    def errors(self) -> int:
-        return self.session.errors
 
     def _open_source(self) -> FrameSource:
         arg = self._source_arg
@@ -238,7 +230,7 @@ def _browser_widget_class():
     return BrowserCameraWidget
 
 
-class BrowserCameraDemo:
+class BrowserCameraDemo(SessionView):
     """Live demo with the camera opened by the browser; the kernel only classifies.
 
     The browser asks for camera permission when Start is pressed, then sends a downscaled JPEG frame
@@ -258,14 +250,6 @@ class BrowserCameraDemo:
         from IPython.display import display
 
         display(self.widget)
-
-    @property
-    def frames_processed(self) -> int:
-        return self.session.frames_processed
-
-    @property
-    def errors(self) -> int:
-        return self.session.errors
 
     def _on_msg(self, widget, content, buffers) -> None:
         if not isinstance(content, dict) or content.get("type") != "frame" or not buffers:

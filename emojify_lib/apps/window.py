@@ -11,7 +11,7 @@ import sys
 import time
 
 from ..core.errors import EmojifyError
-from ..live.session import LiveSession
+from ..live.session import LiveSession, SessionView
 
 
 def add_webcam_arguments(parser: argparse.ArgumentParser) -> None:
@@ -24,7 +24,7 @@ def add_webcam_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="PNG", help="save the window's last picture here on exit")
 
 
-class EmojifyWindow:
+class EmojifyWindow(SessionView):
     """The Tk window. ``source`` is a :class:`~emojify_lib.camera.FrameSource`; one frame is processed per
     Tk timer tick, so the window stays responsive without threads."""
 
@@ -60,20 +60,12 @@ class EmojifyWindow:
 
         return ImageTk.PhotoImage(Image.fromarray(rgb))
 
-    @property
-    def frames(self) -> int:
-        return self.session.frames_processed
-
-    @property
-    def errors(self) -> int:
-        return self.session.errors
-
     def tick(self) -> None:
         import cv2
 
         from ..live.overlay import load_emoji
 
-        if self.max_frames is not None and self.frames >= self.max_frames:
+        if self.max_frames is not None and self.frames_processed >= self.max_frames:
             return self.close()
         shown = self.session.next()
         if shown.stop:
@@ -160,6 +152,7 @@ def run_webcam(args) -> int:
     root.mainloop()
     seconds = time.perf_counter() - started
     root.destroy()
-    print(f"showed {window.frames} frame(s) in {seconds:.1f} s ({window.frames / max(seconds, 1e-9):.1f} frames/s), "
+    print(f"showed {window.frames_processed} frame(s) in {seconds:.1f} s "
+          f"({window.frames_processed / max(seconds, 1e-9):.1f} frames/s), "
           f"{window.errors} skipped")
     return 0

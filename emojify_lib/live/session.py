@@ -116,3 +116,19 @@ class LiveSession:
     def _skip(self, message: str) -> Shown:
         self.errors += 1
         return Shown(error=message)
+
+
+class SessionView:
+    """Base of the interfaces drawn over a :class:`LiveSession` (``self.session``): its counters, read through."""
+
+    session: LiveSession
+
+    @property
+    def frames_processed(self) -> int:
+        """Frames shown so far."""
+        return self.session.frames_processed
+
+    @property
+    def errors(self) -> int:
+        """Frames skipped so far."""
+        return self.session.errors
