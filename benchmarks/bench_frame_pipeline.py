@@ -23,15 +23,13 @@ import cv2
 import numpy as np
 from common import HERE, Results
 
-sys.path.insert(0, str(HERE.parent / "tests"))
-from conftest import astronaut_640x480, lfw_faces_frame  # noqa: E402
-
-from emojify_lib import config, models  # noqa: E402
-from emojify_lib.demo import LIVE_SETTINGS  # noqa: E402
-from emojify_lib.emoji import annotate  # noqa: E402
-from emojify_lib.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
-from emojify_lib.faces import cascade_path  # noqa: E402
-from emojify_lib.predictor import EmotionPredictor  # noqa: E402
+from emojify_lib.core import config  # noqa: E402
+from emojify_lib.model import networks as models  # noqa: E402
+from emojify_lib.core.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
+from emojify_lib.live.faces import cascade_path  # noqa: E402
+from emojify_lib.live.predictor import EmotionPredictor  # noqa: E402
+from emojify_lib.live.session import LIVE_SETTINGS, LiveSession  # noqa: E402
+from emojify_lib.testing import astronaut_640x480, lfw_faces_frame  # noqa: E402
 
 N_FRAMES = 40
 
@@ -57,9 +55,7 @@ def seed_loop(model):
 
 
 def ours(predictor):
-    def step(frame):
-        return annotate(frame, predictor.predict(frame))
-    return step
+    return LiveSession(predictor).step  # the step all three live interfaces run
 
 
 def fps(step, frames) -> float:

@@ -21,8 +21,12 @@ from pathlib import Path
 import numpy as np
 from common import HERE, Results
 
-from emojify_lib import config, data, evaluation, models, training
-from emojify_lib.emotions import EMOTIONS
+from emojify_lib.core import config
+from emojify_lib.core.emotions import EMOTIONS
+from emojify_lib.data import fer2013 as data
+from emojify_lib.data import pipeline
+from emojify_lib.model import evaluation, training
+from emojify_lib.model import networks as models
 
 GROUP = "6 real data"
 TARGET = 0.60
@@ -57,7 +61,7 @@ def _test_report(res: Results, name: str, model, x, y) -> float:
 
 
 def part_reference(root: Path) -> None:
-    from emojify_lib import reference
+    from emojify_lib.model import reference
 
     res = Results(GROUP)
     ds = data.load_dataset(source="fer2013", path=root, verbose=False)
@@ -121,7 +125,7 @@ def part_strong(root: Path, steps: int = 120) -> None:
     model = models.build_model("strong")
     model.compile(optimizer=training.make_optimizer(recipe, steps), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    train_ds = data.make_tf_dataset(*ds.train, batch_size=recipe.batch_size, shuffle=True, augment=recipe.augment)
+    train_ds = pipeline.make_tf_dataset(*ds.train, batch_size=recipe.batch_size, shuffle=True, augment=recipe.augment)
     model.fit(train_ds.take(10), epochs=1, verbose=0)  # build, trace, warm the cache
     start = time.perf_counter()
     model.fit(train_ds.take(steps), epochs=1, verbose=0)

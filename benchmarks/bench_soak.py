@@ -11,11 +11,12 @@ import cv2
 import psutil
 from common import Results
 
-from emojify_lib import models
-from emojify_lib.camera import sample_frames
-from emojify_lib.demo import LIVE_SETTINGS, KernelCameraDemo
-from emojify_lib.emoji import annotate
-from emojify_lib.predictor import EmotionPredictor
+from emojify_lib.model import networks as models
+from emojify_lib.live.sources import sample_frames
+from emojify_lib.apps.widgets import KernelCameraDemo
+from emojify_lib.live.session import LIVE_SETTINGS
+from emojify_lib.live.overlay import annotate
+from emojify_lib.live.predictor import EmotionPredictor
 
 MIB = 2 ** 20
 
@@ -51,7 +52,7 @@ def main() -> Results:
         for f in frames:
             writer.write(f)
         writer.release()
-        from emojify_lib.camera import VideoFile
+        from emojify_lib.live.sources import VideoFile
 
         demo = KernelCameraDemo(EmotionPredictor(model, **LIVE_SETTINGS), source=lambda: VideoFile(video, loop=True),
                                 max_frames=2_000)

@@ -9,7 +9,9 @@ import numpy as np
 from common import Results
 from scipy import ndimage
 
-from emojify_lib import data, models
+from emojify_lib.data import fer2013 as data
+from emojify_lib.data import pipeline
+from emojify_lib.model import networks as models
 
 N_IMAGES = 3_200
 BATCH = 64
@@ -65,12 +67,12 @@ def main() -> Results:
     steps = N_IMAGES // BATCH
     pipelines = {
         "tf.data: cached, in-graph augmentation, prefetch":
-            lambda: data.make_tf_dataset(x, y, BATCH, shuffle=True, augment=True).repeat(),
+            lambda: pipeline.make_tf_dataset(x, y, BATCH, shuffle=True, augment=True).repeat(),
         "Python generator, per-image NumPy/SciPy augmentation": lambda: python_generator(x, y),
     }
     warm = models.seed_cnn()  # the first fit in a process pays one-off start-up costs; pay them here
     warm.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    warm.fit(data.make_tf_dataset(x, y, BATCH).repeat(), epochs=1, steps_per_epoch=10, verbose=0)
+    warm.fit(pipeline.make_tf_dataset(x, y, BATCH).repeat(), epochs=1, steps_per_epoch=10, verbose=0)
     fit, alone = {}, {}
     for name, make in pipelines.items():
         keras.utils.set_random_seed(0)

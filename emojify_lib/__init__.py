@@ -1,8 +1,16 @@
 """emojify: the helper library of the emojify course (a CNN that reads emotions on faces and shows emojis).
 
-Modules, one idea each: ``emotions`` (the class list), ``data`` (FER2013 and tf.data), ``sample`` (the bundled
-synthetic faces), ``models``, ``training``, ``evaluation``, ``perceptron`` and ``convolution`` (lessons 01-02
-from scratch), ``faces``, ``predictor``, ``emoji``, ``camera``, ``demo``, ``webcam`` and ``exercises``.
+Folders, each importing only the ones below it (``lint-imports`` checks the contract in pyproject.toml):
+
+* ``core``: ``emotions`` (the class list), ``errors``, ``config`` (quick mode, paths), ``images`` (image rules);
+* ``data``: ``fer2013`` (loaders, writers, ``load_dataset``), ``sample`` (drawn faces), ``pipeline`` (tf.data);
+* ``model``: ``networks``, ``training``, ``evaluation``;
+* ``live``: ``faces``, ``predictor``, ``tracking``, ``overlay``, ``sources``, ``session`` (the one live step);
+* ``apps``: ``widgets`` (kernel and browser camera), ``window`` (Tk); ``__main__`` is the CLI.
+
+Course parts sit beside them and depend on them, never the other way: ``lessons`` (``perceptron``,
+``convolution``, ``anatomy``) and ``exercises`` (the graders). ``testing`` holds frames and tiny data sets
+shared by the tests and the benchmarks.
 
 The public names below are imported lazily, so ``import emojify_lib`` is instant and TensorFlow loads only
 when a name that needs it is first used.
@@ -14,17 +22,23 @@ import importlib
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "EMOTIONS": "emotions", "DISPLAY_NAMES": "emotions", "NUM_CLASSES": "emotions", "label_of": "emotions",
-    "EmojifyError": "errors", "DataError": "errors", "ImageError": "errors", "ModelError": "errors",
-    "CameraError": "errors", "NoFaceError": "errors",
-    "quick_mode": "config",
-    "Dataset": "data", "load_dataset": "data", "load_fer2013_csv": "data", "load_fer2013_folders": "data",
-    "make_tf_dataset": "data", "to_gray48": "data",
-    "seed_cnn": "models", "strong_cnn": "models", "build_model": "models", "load_model": "models",
-    "train": "training", "plot_history": "training",
-    "predict_probs": "evaluation", "confusion_matrix": "evaluation", "per_class_report": "evaluation",
-    "FaceDetector": "faces", "EmotionPredictor": "predictor",
-    "KernelCameraDemo": "demo", "BrowserCameraDemo": "demo",
+    "EMOTIONS": "core.emotions", "DISPLAY_NAMES": "core.emotions", "NUM_CLASSES": "core.emotions",
+    "label_of": "core.emotions",
+    "EmojifyError": "core.errors", "DataError": "core.errors", "ImageError": "core.errors",
+    "ModelError": "core.errors", "CameraError": "core.errors", "NoFaceError": "core.errors",
+    "quick_mode": "core.config",
+    "SIZE": "core.images", "as_gray": "core.images", "as_batch": "core.images", "read_image": "core.images",
+    "to_gray48": "core.images",
+    "Dataset": "data.fer2013", "load_dataset": "data.fer2013", "load_fer2013_csv": "data.fer2013",
+    "load_fer2013_folders": "data.fer2013", "make_tf_dataset": "data.pipeline",
+    "seed_cnn": "model.networks", "strong_cnn": "model.networks", "build_model": "model.networks",
+    "load_model": "model.networks", "MODEL_NAMES": "model.networks",
+    "train": "model.training", "plot_history": "model.training",
+    "predict_probs": "model.evaluation", "confusion_matrix": "model.evaluation",
+    "per_class_report": "model.evaluation",
+    "FaceDetector": "live.faces", "EmotionPredictor": "live.predictor",
+    "LiveSession": "live.session", "LIVE_SETTINGS": "live.session",
+    "KernelCameraDemo": "apps.widgets", "BrowserCameraDemo": "apps.widgets",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -8,24 +8,25 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import config
-from .errors import EmojifyError
+from .core import config
+from .core.emotions import NUM_CLASSES
+from .core.errors import EmojifyError
 
 
 def _train(args) -> int:
-    from . import data, models, training
+    from .data import fer2013 as data
+    from .model import networks as models
+    from .model import training
 
-    dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
-    if args.recipe:
-        recipe = training.Recipe.named(args.recipe)
-    else:
-        recipe = training.Recipe.default(dataset, quick=args.quick or None)
+    quick = args.quick or config.quick_mode()  # decided once for the whole run
+    dataset = data.load_dataset(source=args.source, path=args.data, quick=quick)
+    recipe = training.Recipe.named(args.recipe) if args.recipe else training.Recipe.default(dataset, quick=quick)
     out = Path(args.out) if args.out else models.default_model_path()
     history = training.train(args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
                              out=out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
     best = max(history.history["val_accuracy"])
     print(f"Trained {args.model} for {len(history.history['loss'])} epoch(s) on {dataset.description}")
-    print(f"Best validation accuracy: {best:.1%} (chance: {1 / 7:.1%})")
+    print(f"Best validation accuracy: {best:.1%} (chance: {1 / NUM_CLASSES:.1%})")
     print(f"Saved {out}")
     if dataset.source == "sample":
         print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
@@ -33,8 +34,9 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from . import data, evaluation
-    from .reference import load_chosen
+    from .data import fer2013 as data
+    from .model import evaluation
+    from .model.reference import load_chosen
 
     model, choice = load_chosen(args.model)
     source = "fer2013" if args.data else "auto"
@@ -51,7 +53,7 @@ def _evaluate(args) -> int:
 
 
 def _reference(args) -> int:
-    from .reference import main_reference
+    from .model.reference import main_reference
 
     return main_reference(args)
 
@@ -59,18 +61,18 @@ def _reference(args) -> int:
 def _predict(args) -> int:
     import numpy as np
 
-    from .data import read_image, to_gray48
-    from .emotions import DISPLAY_NAMES, EMOTIONS
-    from .errors import ImageError
-    from .predictor import EmotionPredictor
+    from .core.images import SIZE, read_image, to_gray48
+    from .core.emotions import DISPLAY_NAMES, EMOTIONS
+    from .core.errors import ImageError
+    from .live.predictor import EmotionPredictor
 
     predictor = EmotionPredictor.from_path(args.model)
     failures = 0
     for name in args.images:
         try:
-            image = _read_any(name)
-            if image.shape[:2] == (48, 48):  # already a face crop
-                faces = [((0, 0, 48, 48), predictor.classify(to_gray48(image, where=name)[None])[0])]
+            image = read_image(name)
+            if image.shape[:2] == (SIZE, SIZE):  # already a face crop
+                faces = [((0, 0, SIZE, SIZE), predictor.classify(to_gray48(image, where=name))[0])]
             else:
                 faces = [(p.box, p.probs) for p in predictor.predict(image)]
         except ImageError as exc:
@@ -90,27 +92,13 @@ def _predict(args) -> int:
     return 1 if failures else 0
 
 
-def _read_any(name: str):
-    """Read an image file at full size as BGR/gray uint8, with our error for unreadable files."""
-    import cv2
-    import numpy as np
-
-    from .errors import ImageError
-
-    path = Path(name)
-    if not path.is_file():
-        raise ImageError(f"no such image file {path}")
-    image = cv2.imdecode(np.fromfile(path, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None:
-        raise ImageError(f"{path} is not a readable image (corrupt, empty or not an image format)")
-    return image
-
-
 MODEL_HELP = ("a .keras model, a classic emotion_model.h5, or `reference` (default: your model in models/ when "
               "it was trained on FER2013, else the reference model)")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .model import networks  # the model names (loads Keras: main() silences TensorFlow first)
+
     parser = argparse.ArgumentParser(
         prog="python -m emojify_lib",
         description="emojify: train a CNN that reads emotions on faces, and show the matching emoji.",
@@ -122,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/ (default: data/)")
     p.add_argument("--source", choices=["auto", "fer2013", "sample"], default="auto",
                    help="which data: auto = FER2013 when found, else the sample (default: auto)")
-    p.add_argument("--model", choices=["seed", "strong"], default="seed",
+    p.add_argument("--model", choices=networks.MODEL_NAMES, default="seed",
                    help="seed = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm (default: seed)")
     p.add_argument("--recipe", choices=["quick", "full", "long"], default=None,
                    help="full = 10 epochs, warm-up + cosine learning rate, the CPU default; long = 60 epochs with "
@@ -160,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_reference)
 
     try:
-        from . import webcam
+        from .apps import window as webcam
     except ImportError:  # pragma: no cover - Tk missing from this Python
         webcam = None
     if webcam is not None:
@@ -173,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    config.quiet_tensorflow()  # once, where the process starts: no TensorFlow start-up chatter on the terminal
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -17,10 +17,12 @@ SCRIPT = textwrap.dedent("""
     socket.socket = NoNetwork
     socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(OSError("network disabled by the test"))
 
-    from emojify_lib import data, models, training
-    from emojify_lib.camera import sample_frames
-    from emojify_lib.emoji import annotate
-    from emojify_lib.predictor import EmotionPredictor
+    from emojify_lib.data import fer2013 as data
+    from emojify_lib.model import networks as models
+    from emojify_lib.model import training
+    from emojify_lib.live.sources import sample_frames
+    from emojify_lib.live.overlay import annotate
+    from emojify_lib.live.predictor import EmotionPredictor
     ds = data.load_dataset(quick=True, verbose=False)
     model = models.seed_cnn()
     p = EmotionPredictor(model, backend="tflite")
@@ -45,7 +47,7 @@ def test_pipeline_runs_without_network(tmp_path):
 def test_predict_with_the_reference_model_offline(tmp_path, reference_model_path, astronaut_frame):
     """The README's promise: after set-up, `predict` reads a smiling photo as happy with no network at all."""
     import cv2
-    from conftest import copy_reference
+    from emojify_lib.testing import copy_reference
 
     photo = tmp_path / "smile.png"
     cv2.imwrite(str(photo), astronaut_frame)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from emojify_lib import reference
+from emojify_lib.model import reference
 
 ROOT = Path(__file__).resolve().parents[1]
 

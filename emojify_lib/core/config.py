@@ -1,0 +1,79 @@
+"""Run-time settings read from the environment, in one place.
+
+``EMOJIFY_QUICK=1``  quick mode: the bundled sample data, a few epochs, small shapes (CI sets it).
+``EMOJIFY_DATA=DIR`` where FER2013 lives (default: ``data/`` in the project).
+``EMOJIFY_MODELS=DIR`` where trained models are written (default: ``models/`` in the project).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def quick_mode() -> bool:
+    """True when ``EMOJIFY_QUICK`` is set to 1/true/yes/on (the one switch for fast lessons and CI)."""
+    return os.environ.get("EMOJIFY_QUICK", "").strip().lower() in _TRUE
+
+
+def project_root() -> Path:
+    """The folder holding ``emojify_lib/``, ``data/`` and ``models/`` (falls back to the working directory
+    when the package was installed somewhere without the project around it)."""
+    here = Path(__file__).resolve().parents[2]
+    if (here / "pyproject.toml").exists() or (here / "notebooks").is_dir():
+        return here
+    return Path.cwd()
+
+
+def data_dir() -> Path:
+    """``$EMOJIFY_DATA`` if set, else ``<project>/data``."""
+    env = os.environ.get("EMOJIFY_DATA")
+    return Path(env).expanduser() if env else project_root() / "data"
+
+
+def models_dir() -> Path:
+    """``$EMOJIFY_MODELS`` if set, else ``<project>/models`` (created on demand)."""
+    env = os.environ.get("EMOJIFY_MODELS")
+    path = Path(env).expanduser() if env else project_root() / "models"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def emojis_dir() -> Path:
+    """The folder of the seven emoji PNGs (``<project>/emojis``, or the copy installed inside the package)."""
+    for candidate in (project_root() / "emojis", Path(__file__).resolve().parents[1] / "emojis"):
+        if candidate.is_dir():
+            return candidate
+    return project_root() / "emojis"
+
+
+def quiet_tensorflow() -> None:
+    """Import TensorFlow without its start-up log lines (absl, oneDNN, CUDA-stub notices).
+
+    ``TF_CPP_MIN_LOG_LEVEL=3`` hides most C++ logging, but TensorFlow 2.21 still writes a few lines straight to
+    the process's stderr while it loads, where notebooks show them as red output. So the first import happens
+    with file descriptor 2 pointed at /dev/null; Python-level errors still raise normally.
+    """
+    import sys
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules:
+        return
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):  # no real stderr (some embedded interpreters)
+        import tensorflow  # noqa: F401
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import tensorflow  # noqa: F401
+        import tensorflow as tf
+
+        tf.constant(0.0) + 1.0  # first op: oneDNN announces itself here
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

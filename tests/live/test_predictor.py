@@ -1,0 +1,123 @@
+"""The predictor with a real Keras model and real OpenCV detection."""
+import numpy as np
+import pytest
+from emojify_lib.testing import lfw_faces_frame
+
+from emojify_lib.model import networks as models
+from emojify_lib.core.emotions import EMOTIONS
+from emojify_lib.core.errors import ImageError, ModelError
+from emojify_lib.live.predictor import EmotionPredictor
+
+
+@pytest.fixture(scope="module")
+def predictor(seed_model):
+    return EmotionPredictor(seed_model)
+
+
+def test_classify_batch_equals_model_per_face(predictor, seed_model):
+    faces = np.random.default_rng(0).integers(0, 256, (5, 48, 48), dtype=np.uint8)
+    batch = predictor.classify(faces)
+    assert batch.shape == (5, 7) and batch.dtype == np.float32
+    for face, probs in zip(faces, batch):
+        single = seed_model(face[None, :, :, None].astype("float32"), training=False).numpy()[0]
+        np.testing.assert_allclose(probs, single, atol=1e-5)
+    assert predictor.classify(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
+    with pytest.raises(ImageError, match=r"\(N, 48, 48\)"):
+        predictor.classify(np.zeros((2, 32, 32), np.uint8))
+
+
+def test_tflite_backend_gives_the_same_probabilities(seed_model, predictor):
+    fast = EmotionPredictor(seed_model, backend="tflite")
+    faces = np.random.default_rng(1).integers(0, 256, (3, 48, 48), dtype=np.uint8)
+    np.testing.assert_allclose(fast.classify(faces), predictor.classify(faces), atol=1e-4)
+    np.testing.assert_allclose(fast.classify(faces[:1]), predictor.classify(faces[:1]), atol=1e-4)
+    with pytest.raises(ValueError, match="backend"):
+        EmotionPredictor(seed_model, backend="onnx")
+
+
+def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_frame):
+    calls = []
+
+    class CountingDetector:
+        def detect(self, frame):
+            calls.append(1)
+            from emojify_lib.live.faces import FaceDetector
+            return FaceDetector().detect(frame)
+
+    p = EmotionPredictor(seed_model, detector=CountingDetector(), detect_every=3)
+    results = [p.predict(astronaut_frame) for _ in range(7)]
+    assert len(calls) == 3 and all(len(r) == 1 for r in results)  # frames 0, 3, 6
+    p.reset()
+    blank = np.zeros_like(astronaut_frame)
+    for _ in range(3):
+        p.predict(blank)
+    assert len(calls) == 6  # with no face to follow, it looks on every frame
+    with pytest.raises(ValueError, match="detect_every"):
+        EmotionPredictor(seed_model, detect_every=0)
+
+
+def test_predict_astronaut(predictor, astronaut_frame):
+    preds = predictor.predict(astronaut_frame)
+    assert len(preds) == 1
+    p = preds[0]
+    assert p.emotion in EMOTIONS and p.probs.shape == (7,) and abs(p.probs.sum() - 1) < 1e-4
+    assert p.score == p.probs.max() and p.display_name
+
+
+def test_several_faces_and_no_face(predictor):
+    assert len(predictor.predict(lfw_faces_frame(3))) == 3
+    assert predictor.predict(np.zeros((480, 640, 3), np.uint8)) == []
+
+
+@pytest.mark.parametrize("frame,message", [(None, "None"), (np.zeros((480, 640, 2), np.uint8), "shape"),
+                                           (np.zeros((0, 640, 3), np.uint8), "empty")])
+def test_wrong_frames_raise_image_error(predictor, frame, message):
+    with pytest.raises(ImageError, match=message):
+        predictor.predict(frame)
+
+
+def test_smoothing_follows_each_face_separately(seed_model):
+    p = EmotionPredictor(seed_model, smoothing=0.5)
+    frame = lfw_faces_frame(3)
+    first = sorted((q.box[0], q.track) for q in p.predict(frame))
+    again = sorted((q.box[0], q.track) for q in p.predict(frame))
+    assert len({t for _, t in first}) == 3 and first == again  # three tracks, each face keeps its own
+    p.reset()
+    assert {q.track for q in p.predict(frame)}.isdisjoint({t for _, t in first})
+
+
+def test_smoothing_damps_flicker(seed_model, astronaut_frame):
+    class Flicker:
+        """A model whose answer alternates between two classes on every call."""
+        def __init__(self):
+            import tensorflow as tf
+            self.calls = tf.Variable(0)  # a variable, so the traced tf.function sees every call
+
+        def __call__(self, x, training=False):
+            import tensorflow as tf
+            self.calls.assign_add(1)
+            label = tf.where(self.calls % 2 == 1, 3, 4)
+            return tf.one_hot(tf.fill([tf.shape(x)[0]], label), 7)
+
+    raw = EmotionPredictor(Flicker())
+    smooth = EmotionPredictor(Flicker(), smoothing=0.8)
+    raw_labels = [raw.predict(astronaut_frame)[0].emotion for _ in range(8)]
+    smooth_labels = [smooth.predict(astronaut_frame)[0].emotion for _ in range(8)]
+    changes = lambda labels: sum(a != b for a, b in zip(labels, labels[1:]))
+    assert changes(raw_labels) == 7 and changes(smooth_labels) <= 1
+    assert len({p.track for p in [smooth.predict(astronaut_frame)[0] for _ in range(3)]}) == 1
+    with pytest.raises(ValueError):
+        EmotionPredictor(seed_model, smoothing=1.0)
+
+
+def test_from_path(tmp_path, monkeypatch, seed_model):
+    monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
+    with pytest.raises(ModelError, match="No model to use.*reference.*lesson 05"):
+        EmotionPredictor.from_path()
+    path = models.default_model_path()
+    seed_model.save(path)
+    models.write_model_info(path, data_source="sample")
+    chosen = EmotionPredictor.from_path()  # no reference model here: the sample model, with both warnings
+    assert "synthetic sample" in chosen.warning and "reference model is not set up" in chosen.warning
+    assert "synthetic sample" in EmotionPredictor.from_path(path).warning
+    assert "your model" in EmotionPredictor.from_path(path).model_note
