@@ -53,6 +53,7 @@ function render({ model, el }) {
 
   function showResult(msg) {
     waiting = false;
+    if (!running) return;  // a late answer to a frame sent before Stop: the camera is off, keep it so
     if (msg.error) { say(msg.error, true); }
     drawBoxes(msg.faces || []);
     if (msg.faces && msg.faces.length) {
