@@ -13,6 +13,11 @@ from .errors import EmojifyError
 
 
 def _train(args) -> int:
+    import os
+
+    if args.workers or args.index is not None or os.environ.get("TF_CONFIG"):  # several machines
+        from . import distributed
+        return distributed.run_cli(args)
     from . import data, models, training
 
     dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
@@ -104,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="quick mode: sample data, few epochs (= EMOJIFY_QUICK=1)")
     p.add_argument("--restart", action="store_true", help="ignore a backup of an interrupted run; start afresh")
     p.add_argument("-v", "--verbose", action="store_true", help="print one line per epoch")
+    p.add_argument("--workers", metavar="HOST:PORT,...", help="train on several machines: every worker's address, "
+                   "the same list on each (or set TF_CONFIG); start one process per address with its --index")
+    p.add_argument("--index", type=int, help="with --workers: this worker's position in the list (0 = the chief)")
+    p.add_argument("--timeout", type=float, default=60, help="with --workers: seconds to wait for all workers (default: 60)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("predict", help="print the emotion of the face(s) in image files",
