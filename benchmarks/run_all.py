@@ -1,6 +1,7 @@
 """Run every benchmark (``make bench``) and write ``benchmarks/results.md``.
 
-Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak.
+Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak,
+6 multi-worker training.
 Each group runs in its own process, so one group's memory and threads do not disturb the next.
 """
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from common import HERE, machine
 
-GROUPS = ["bench_frame_pipeline", "bench_classifier", "bench_training", "bench_data", "bench_soak"]
+GROUPS = ["bench_frame_pipeline", "bench_classifier", "bench_training", "bench_data", "bench_soak",
+          "bench_distributed"]
 
 
 def main(selected: list[str]) -> int:
