@@ -1,4 +1,4 @@
-"""Group 6 — multi-worker training: images/s of the seed CNN on the sample faces, one process (``train()``, Keras
+"""Group 7 — multi-worker training: images/s of the seed CNN on the sample faces, one process (``train()``, Keras
 ``fit``) against two local worker processes (``MultiWorkerMirroredStrategy``, custom step), same global batch (64),
 same epochs, run one after the other through the CLI. Each run's rate is the one its JSON record reports: the
 training loop's images/s, start-up excluded.
@@ -35,7 +35,7 @@ def _rate(out: Path) -> float:
 
 
 def main() -> Results:
-    res = Results("6 multi-worker training")
+    res = Results("7 multi-worker training")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         one = tmp / "one.keras"
@@ -58,7 +58,8 @@ def main() -> Results:
     res.add("ratio two local workers / one process", double / single, "×",
             f"{os.cpu_count()} cores shared by both workers: no speed-up expected on one machine; on two machines "
             "each worker computes half the batch on its own cores/GPU, and each step all-reduces ~9 MB of "
-            "gradients over the network. No GPU here, so GPU and mixed-precision epoch times are not measured")
+            "gradients over the network. No GPU here, so GPU and mixed-precision epoch times are not measured; "
+            f"load average {os.getloadavg()[0]:.1f} at the end of the run")
     res.save()
     return res
 

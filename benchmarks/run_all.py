@@ -1,7 +1,7 @@
 """Run every benchmark (``make bench``) and write ``benchmarks/results.md``.
 
 Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak,
-6 multi-worker training.
+7 multi-worker training (group 6, real FER2013, is run by hand).
 Each group runs in its own process, so one group's memory and threads do not disturb the next.
 """
 from __future__ import annotations
