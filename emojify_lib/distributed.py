@@ -224,7 +224,7 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
     from . import models, training
     from .data import make_tf_dataset
 
-    recipe = recipe or training.Recipe.default()
+    recipe = recipe or training.Recipe.default(data)
     epochs = recipe.epochs if epochs is None else epochs
     batch_size = batch_size or recipe.batch_size
     augment = recipe.augment if augment is None else augment
@@ -338,8 +338,8 @@ def run_cli(args) -> int:
     from . import data, training
 
     dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
-    recipe = training.Recipe.named(args.recipe) if args.recipe else (
-        training.Recipe.quick() if (args.quick or config.quick_mode()) else training.Recipe.full())
+    recipe = training.Recipe.named(args.recipe) if args.recipe else training.Recipe.default(
+        dataset, quick=args.quick or None)
     result = train_multiworker(strategy, args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
                                out=args.out, recipe=recipe, resume=not args.restart, verbose=args.verbose)
     who = f"worker {result.worker}/{result.workers}"

@@ -99,12 +99,14 @@ def default_model_path() -> Path:
 
 
 def find_trained_model() -> Path | None:
-    """The model the learner trained (``models/emotion_cnn.keras``), else the newest ``.keras`` file in
-    ``models/``, else a classic ``emotion_model.h5``; ``None`` if there is none."""
+    """The model the learner trained (``models/emotion_cnn.keras``), else the newest other ``.keras`` file in
+    ``models/`` (not the reference model), else a classic ``emotion_model.h5``; ``None`` if there is none.
+    Which model the app uses is :func:`emojify_lib.reference.choose_model`'s rule."""
     folder = config.models_dir()
     if default_model_path().is_file():
         return default_model_path()
-    found = sorted(folder.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True)
+    found = sorted((p for p in folder.glob("*.keras") if p.name != "reference.keras" and ".partial" not in p.name),
+                   key=lambda p: p.stat().st_mtime, reverse=True)
     if found:
         return found[0]
     classic = folder / "emotion_model.h5"

@@ -92,7 +92,8 @@ class EmotionPredictor:
     :mod:`emojify_lib.models`). ``detector``: a :class:`~emojify_lib.faces.FaceDetector` (one is built if
     omitted). ``smoothing`` in [0, 1): weight of the past in an exponential moving average of each face's
     probabilities across frames (faces are followed by box overlap), so the emoji does not flicker; 0 = off.
-    ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only).
+    ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only);
+    ``description`` says which model it is (shown on screen with :attr:`model_note`).
     ``backend``: ``"tf"`` runs the model as a traced ``tf.function``; ``"tflite"`` converts it once to
     TensorFlow Lite and runs it with XNNPACK, the fastest path on a CPU. ``detect_every``: run the face
     detector on every n-th frame only and reuse its boxes in between (the slowest step; at 30 frames/s a face
@@ -100,12 +101,14 @@ class EmotionPredictor:
     """
 
     def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
-                 warning: str | None = None, margin: float = 0.1, backend: str = "tf", detect_every: int = 1):
+                 warning: str | None = None, margin: float = 0.1, backend: str = "tf", detect_every: int = 1,
+                 description: str | None = None):
         if not 0.0 <= smoothing < 1.0:
             raise ValueError(f"smoothing must be in [0, 1), got {smoothing}")
         if backend not in ("tf", "tflite"):
             raise ValueError(f"backend must be 'tf' or 'tflite', not {backend!r}")
         self.model, self.smoothing, self.warning, self.margin = model, smoothing, warning, margin
+        self.description = description
         self.backend = backend
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
@@ -117,18 +120,21 @@ class EmotionPredictor:
 
     @classmethod
     def from_path(cls, path: str | Path | None = None, **kwargs) -> "EmotionPredictor":
-        """Load a model (default: the one trained in lesson 05, see :func:`emojify_lib.models.find_trained_model`)
-        and wrap it; sets ``warning`` when its record says it was trained on the synthetic sample only."""
-        from . import models
+        """Load a model and wrap it. ``path``: a model file, ``"reference"``, or ``None`` to let
+        :func:`emojify_lib.reference.choose_model` pick (the learner's FER2013 model, else the reference model).
+        Sets ``description`` (which model, for the screen) and ``warning`` (e.g. trained on the sample only)."""
+        from .reference import load_chosen
 
-        path = Path(path) if path is not None else models.find_trained_model()
-        model = models.load_model(path)  # raises a ModelError that says what to do when there is none
-        info = models.read_model_info(path)
-        warning = None
-        if info.get("data_source") == "sample":
-            warning = ("this model was trained only on the synthetic sample faces, so its predictions on real "
-                       "faces will be poor; train on FER2013 (see data/README.md) for a useful demo")
-        return cls(model, warning=kwargs.pop("warning", warning), **kwargs)
+        model, choice = load_chosen(path)  # raises a ModelError that says what to do when there is none
+        kwargs.setdefault("warning", choice.warning)
+        kwargs.setdefault("description", choice.description)
+        return cls(model, **kwargs)
+
+    @property
+    def model_note(self) -> str:
+        """One line for the screen: which model is used, and any warning about it."""
+        parts = [f"Model: {self.description}" if self.description else "", f"Note: {self.warning}" if self.warning else ""]
+        return " · ".join(p for p in parts if p)
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities ``float32 (K, 7)`` for a stack of ``uint8 (K, 48, 48)`` faces, in one call."""

@@ -64,9 +64,11 @@ class Recipe:
         return cls(epochs=4, schedule="plateau", patience=3, lr_patience=2)
 
     @classmethod
-    def default(cls) -> "Recipe":
-        """``quick()`` when ``EMOJIFY_QUICK`` is set, else ``full()``."""
-        return cls.quick() if config.quick_mode() else cls.full()
+    def default(cls, data: Dataset | None = None, quick: bool | None = None) -> "Recipe":
+        """``quick()`` in quick mode (``EMOJIFY_QUICK``, or ``quick``) or when ``data`` is the synthetic sample
+        (a full run on the sample teaches nothing more and takes long), else ``full()``."""
+        quick = config.quick_mode() if quick is None else quick
+        return cls.quick() if quick or (data is not None and data.source == "sample") else cls.full()
 
     @classmethod
     def named(cls, name: str) -> "Recipe":
@@ -129,7 +131,8 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     ``model`` is a Keras model, or a model name (``"seed"``/``"strong"``) or builder function: pass one of the
     latter to train on several GPUs, because a model must be built inside its distribution ``strategy``
     (default: :func:`default_strategy`). ``mixed_precision`` (default: on when a GPU is present) computes in
-    float16 and keeps float32 weights. Other arguments default to ``recipe`` (default :meth:`Recipe.default`).
+    float16 and keeps float32 weights. Other arguments default to ``recipe`` (default :meth:`Recipe.default`:
+    the quick recipe on the sample or in quick mode, the full one on FER2013).
 
     The best model is saved to ``out`` (default ``models/emotion_cnn.keras``) with a JSON record beside it;
     training state is backed up to ``models/backup/<name>/`` each epoch and restored when ``resume`` is true.
@@ -137,7 +140,7 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     """
     from . import models
 
-    recipe = recipe or Recipe.default()
+    recipe = recipe or Recipe.default(data)
     epochs = recipe.epochs if epochs is None else epochs
     batch_size = batch_size or recipe.batch_size
     learning_rate = learning_rate or recipe.learning_rate

@@ -18,7 +18,8 @@ def add_webcam_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--camera", type=int, default=0, metavar="N", help="camera index on this machine (default 0)")
     source.add_argument("--video", metavar="FILE", help="read a video file instead of a camera")
     source.add_argument("--sample", action="store_true", help="play built-in sample frames (no camera needed)")
-    parser.add_argument("--model", metavar="FILE", help="a .keras model (default: the one trained in models/)")
+    parser.add_argument("--model", metavar="FILE|reference",
+                        help="a .keras model or `reference` (default: your FER2013 model, else the reference model)")
     parser.add_argument("--max-frames", type=int, default=None, metavar="N", help="close after N frames")
     parser.add_argument("--screenshot", metavar="PNG", help="save the window's last picture here on exit")
 
@@ -50,8 +51,7 @@ class EmojifyWindow:
         tk.Button(root, text="Quit", command=self.close, font=("DejaVu Sans", 14)).grid(row=3, column=0, columnspan=2,
                                                                                       pady=8)
         root.protocol("WM_DELETE_WINDOW", self.close)
-        if predictor.warning:
-            self.status.configure(text="Note: " + predictor.warning)
+        self.status.configure(text=predictor.model_note)
         self._photos = {}
         root.after(1, self.tick)
 
@@ -164,7 +164,8 @@ def run_webcam(args) -> int:
     started = time.perf_counter()
     root.mainloop()
     seconds = time.perf_counter() - started
+    last = window.name.cget("text")
     root.destroy()
     print(f"showed {window.frames} frame(s) in {seconds:.1f} s ({window.frames / max(seconds, 1e-9):.1f} frames/s), "
-          f"{window.errors} skipped")
+          f"{window.errors} skipped; last shown: {last}")
     return 0

@@ -41,6 +41,26 @@ def astronaut_frame():
 
 
 @pytest.fixture(scope="session")
+def reference_model_path():
+    """models/reference.keras, set up by `make test` (`python -m emojify_lib reference`); set up here if missing."""
+    from emojify_lib import reference
+
+    return reference.ensure_reference()
+
+
+def copy_reference(reference_model_path, folder):
+    """Put the reference model (file, record, licence) into ``folder`` (e.g. a test's EMOJIFY_MODELS)."""
+    import shutil
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (reference_model_path, reference_model_path.with_suffix(".json")):
+        shutil.copy(path, folder / path.name)
+    return folder / reference_model_path.name
+
+
+@pytest.fixture(scope="session")
 def seed_model():
     from emojify_lib import models
 

@@ -1,4 +1,5 @@
 """The library never downloads anything: run the whole pipeline in a process with no network at all."""
+import os
 import shutil
 import subprocess
 import sys
@@ -39,3 +40,20 @@ def test_pipeline_runs_without_network(tmp_path):
     r = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "offline ok sample 1" in r.stdout
+
+
+def test_predict_with_the_reference_model_offline(tmp_path, reference_model_path, astronaut_frame):
+    """The README's promise: after set-up, `predict` reads a smiling photo as happy with no network at all."""
+    import cv2
+    from conftest import copy_reference
+
+    photo = tmp_path / "smile.png"
+    cv2.imwrite(str(photo), astronaut_frame)
+    copy_reference(reference_model_path, tmp_path / "models")
+    command = [sys.executable, "-m", "emojify_lib", "predict", str(photo)]
+    if shutil.which("unshare") and subprocess.run(["unshare", "-n", "true"], capture_output=True).returncode == 0:
+        command = ["unshare", "-n", *command]
+    env = {**os.environ, "EMOJIFY_MODELS": str(tmp_path / "models"), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    r = subprocess.run(command, capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert ": Happy (" in r.stdout, r.stdout

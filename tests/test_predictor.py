@@ -112,10 +112,12 @@ def test_smoothing_damps_flicker(seed_model, astronaut_frame):
 
 def test_from_path(tmp_path, monkeypatch, seed_model):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
-    with pytest.raises(ModelError, match="No trained model found.*lesson 05"):
+    with pytest.raises(ModelError, match="No model to use.*reference.*lesson 05"):
         EmotionPredictor.from_path()
     path = models.default_model_path()
     seed_model.save(path)
-    assert EmotionPredictor.from_path().warning is None
     models.write_model_info(path, data_source="sample")
+    chosen = EmotionPredictor.from_path()  # no reference model here: the sample model, with both warnings
+    assert "synthetic sample" in chosen.warning and "reference model is not set up" in chosen.warning
     assert "synthetic sample" in EmotionPredictor.from_path(path).warning
+    assert "your model" in EmotionPredictor.from_path(path).model_note

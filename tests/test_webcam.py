@@ -8,6 +8,7 @@ from pathlib import Path
 
 import cv2
 import pytest
+from conftest import copy_reference
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
@@ -37,8 +38,10 @@ def model_file(tmp_path_factory, seed_model):
     return path
 
 
-def _run(args, display):
+def _run(args, display, models_dir=None):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    if models_dir is not None:
+        env["EMOJIFY_MODELS"] = str(models_dir)
     if display:
         env["DISPLAY"] = display
     env["TF_CPP_MIN_LOG_LEVEL"] = "3"
@@ -46,7 +49,7 @@ def _run(args, display):
                           env=env, timeout=180)
 
 
-def test_window_shows_frames_of_a_video(xvfb, model_file, tmp_path, astronaut_frame):
+def test_window_shows_frames_of_a_video(xvfb, reference_model_path, tmp_path, astronaut_frame):
     video = tmp_path / "clip.avi"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (640, 480))
     for _ in range(8):
@@ -55,9 +58,12 @@ def test_window_shows_frames_of_a_video(xvfb, model_file, tmp_path, astronaut_fr
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "webcam_window.png"
     shot.unlink(missing_ok=True)
-    r = _run(["--video", str(video), "--model", str(model_file), "--max-frames", "6", "--screenshot", str(shot)], xvfb)
+    models_dir = tmp_path / "models"  # what `make course` leaves: the reference model and no FER2013 model
+    copy_reference(reference_model_path, models_dir)
+    r = _run(["--video", str(video), "--max-frames", "6", "--screenshot", str(shot)], xvfb, models_dir)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "showed 6 frame(s)" in r.stdout and "0 skipped" in r.stdout
+    assert "last shown: Happy" in r.stdout, r.stdout  # the smiling astronaut, read by the reference model
     image = cv2.imread(str(shot))
     assert image is not None and image.shape[1] >= 640 and image.std() > 10
 

@@ -1,0 +1,48 @@
+"""Every real-data figure the course states is the one measured in benchmarks/results.md (group 6)."""
+import json
+from pathlib import Path
+
+import pytest
+
+from emojify_lib import reference
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def measured() -> dict:
+    rows = {}
+    for line in (ROOT / "benchmarks" / "results.md").read_text().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 7 and cells[1] == "6 real data":
+            rows[cells[2]] = float(cells[3].replace(",", ""))
+    return rows
+
+
+def value(prefix: str, contains: str = "") -> float:
+    found = [v for k, v in measured().items() if k.startswith(prefix) and contains in k]
+    assert len(found) == 1, f"benchmarks/results.md has {len(found)} group-6 rows for {prefix!r} {contains!r}"
+    return found[0]
+
+
+def lesson_text(number: str) -> str:
+    book = json.loads(next((ROOT / "notebooks").glob(f"{number}_*.ipynb")).read_text())
+    return "\n".join("".join(c["source"]) for c in book["cells"])
+
+
+def test_reference_accuracy_in_the_code_is_the_measured_one():
+    assert round(reference.TEST_ACCURACY * 100, 1) == value("reference mini-Xception")
+    assert f"{reference.TEST_ACCURACY:.1%}" in reference.DESCRIPTION
+    assert f"{value('reference mini-Xception'):.1f} %" in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("lesson, figures", [
+    ("04", ["classic", "reference"]), ("05", ["classic", "minutes"]), ("06", ["classic", "reference"]),
+    ("07", ["reference"])])
+def test_lessons_state_the_measured_figures(lesson, figures):
+    text = lesson_text(lesson)
+    expected = {"classic": f"{value('classic CNN, full recipe', 'test accuracy'):.1f} %",
+                "reference": f"{value('reference mini-Xception'):.1f} %",
+                "minutes": f"{value('time to a useful model'):.1f} min"}
+    for figure in figures:
+        assert expected[figure] in text, f"lesson {lesson} should state the measured {figure} figure {expected[figure]}"
+    assert "63 %" not in text and "70–73 %" not in text  # the old quoted, never-measured figures
