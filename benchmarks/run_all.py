@@ -1,6 +1,7 @@
 """Run every benchmark (``make bench``) and write ``benchmarks/results.md``.
 
-Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak.
+Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak,
+7 multi-worker training.
 Each group runs in its own process, so one group's memory and threads do not disturb the next.
 Group 6 (real FER2013) needs the data set and is run by hand: see bench_real_data.py; ``run_all.py --markdown``
 rebuilds results.md from every group's saved rows without measuring anything.
@@ -15,7 +16,8 @@ from pathlib import Path
 
 from common import HERE, machine
 
-GROUPS = ["bench_frame_pipeline", "bench_classifier", "bench_training", "bench_data", "bench_soak"]
+GROUPS = ["bench_frame_pipeline", "bench_classifier", "bench_training", "bench_data", "bench_soak",
+          "bench_distributed"]
 
 
 def main(selected: list[str]) -> int:

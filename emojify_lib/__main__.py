@@ -14,6 +14,11 @@ from .core.errors import EmojifyError
 
 
 def _train(args) -> int:
+    import os
+
+    if args.workers or args.index is not None or os.environ.get("TF_CONFIG"):  # several machines
+        from .model import distributed
+        return distributed.run_cli(args)
     from .data import fer2013 as data
     from .model import networks as models
     from .model import training
@@ -122,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="quick mode: sample data, few epochs (= EMOJIFY_QUICK=1)")
     p.add_argument("--restart", action="store_true", help="ignore a backup of an interrupted run; start afresh")
     p.add_argument("-v", "--verbose", action="store_true", help="print one line per epoch")
+    p.add_argument("--workers", metavar="HOST:PORT,...", help="train on several machines: every worker's address, "
+                   "the same list on each (or set TF_CONFIG); start one process per address with its --index")
+    p.add_argument("--index", type=int, help="with --workers: this worker's position in the list (0 = the chief)")
+    p.add_argument("--timeout", type=float, default=60, help="with --workers: seconds to wait for all workers (default: 60)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("predict", help="print the emotion of the face(s) in image files",
@@ -161,7 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    config.quiet_tensorflow()  # once, where the process starts: no TensorFlow start-up chatter on the terminal
+    # once, where the process starts: no TensorFlow start-up chatter on the terminal; no first operation yet,
+    # because multi-worker training must configure TensorFlow's runtime before anything runs (model.distributed)
+    config.quiet_tensorflow(first_op=False)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

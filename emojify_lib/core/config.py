@@ -48,12 +48,13 @@ def emojis_dir() -> Path:
     return project_root() / "emojis"
 
 
-def quiet_tensorflow() -> None:
+def quiet_tensorflow(first_op: bool = True) -> None:
     """Import TensorFlow without its start-up log lines (absl, oneDNN, CUDA-stub notices).
 
     ``TF_CPP_MIN_LOG_LEVEL=3`` hides most C++ logging, but TensorFlow 2.21 still writes a few lines straight to
     the process's stderr while it loads, where notebooks show them as red output. So the first import happens
-    with file descriptor 2 pointed at /dev/null; Python-level errors still raise normally.
+    with file descriptor 2 pointed at /dev/null; Python-level errors still raise normally. ``first_op=False``
+    leaves TensorFlow's runtime unstarted (multi-worker training must configure it first: ``distributed.py``).
     """
     import sys
 
@@ -72,7 +73,8 @@ def quiet_tensorflow() -> None:
         import tensorflow  # noqa: F401
         import tensorflow as tf
 
-        tf.constant(0.0) + 1.0  # first op: oneDNN announces itself here
+        if first_op:
+            tf.constant(0.0) + 1.0  # first op: oneDNN announces itself here
     finally:
         os.dup2(saved, 2)
         os.close(saved)

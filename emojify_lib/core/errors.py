@@ -23,3 +23,7 @@ class CameraError(EmojifyError, RuntimeError):
 
 class NoFaceError(EmojifyError, LookupError):
     """No face was found where one was needed."""
+
+
+class ClusterError(EmojifyError, RuntimeError):
+    """A multi-worker cluster spec is malformed, or its workers could not all be reached in time."""

@@ -105,7 +105,7 @@ def schedule_callbacks(recipe: Recipe, epochs: int | None = None) -> list:
     """The callbacks that go with the recipe: EarlyStopping (keeps the best epoch's weights; stops early only
     with ``patience``) and, for the plateau schedule, ReduceLROnPlateau."""
     epochs = recipe.epochs if epochs is None else epochs
-    found = [keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=recipe.patience or epochs,
+    found = [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=recipe.patience or epochs,
                                            restore_best_weights=True)]
     if recipe.schedule == "plateau":
         found.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
