@@ -34,7 +34,7 @@ class EmojifyWindow(SessionView):
         import tkinter as tk
 
         self.session = LiveSession(predictor, source)
-        self.root, self.predictor, self.source, self.max_frames = root, predictor, source, max_frames
+        self.root, self.source, self.max_frames = root, source, max_frames
         self.screenshot = screenshot
         self.last_picture = None
         root.title("emojify")

@@ -96,6 +96,7 @@ class EmotionPredictor:
         if backend not in ("tf", "tflite"):
             raise ValueError(f"backend must be 'tf' or 'tflite', not {backend!r}")
         self.tracker = FaceTracker(smoothing)
+        self.path: Path | None = None  # the model file, when loaded by from_path
         self.model, self.warning, self.margin = model, warning, margin
         self.backend = backend
         if detect_every < 1:
@@ -121,7 +122,9 @@ class EmotionPredictor:
         if info.get("data_source") == "sample":
             warning = ("this model was trained only on the synthetic sample faces, so its predictions on real "
                        "faces will be poor; train on FER2013 (see data/README.md) for a useful demo")
-        return cls(model, warning=kwargs.pop("warning", warning), **kwargs)
+        predictor = cls(model, warning=kwargs.pop("warning", warning), **kwargs)
+        predictor.path = path  # which file: model pickers show it as the current choice
+        return predictor
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Probabilities ``float32 (K, 7)`` for a stack of ``uint8 (K, 48, 48)`` faces, in one call."""
