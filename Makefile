@@ -4,10 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course test setup system-deps notebooks bench clean
+.PHONY: course test app setup system-deps notebooks bench clean
 
 course: $(STAMP)  ## set up .venv and open the course in JupyterLab (bundled sample data unless FER2013 is in data/)
 	$(BIN)/jupyter lab notebooks/
+
+app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://localhost:8866, using the browser's camera
+	$(BIN)/voila app/emoji_camera.ipynb --port=8866 --Voila.ip=127.0.0.1
 
 test: $(STAMP) system-deps  ## check the package's layering, then run the library tests and every notebook (nbval) in quick mode
 	$(BIN)/lint-imports

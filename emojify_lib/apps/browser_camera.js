@@ -34,7 +34,7 @@ function render({ model, el }) {
   const coverBox = h("input", { type: "checkbox", class: "emojify-cover" });
   coverBox.checked = model.get("cover");
   const cover = h("label", { class: "emojify-switch", title: "cover each face with its emoji" }, coverBox, " emojify");
-  const snap = h("button", { class: "emojify-snapshot", title: "save the annotated picture as a PNG" }, "📷 Snapshot");
+  const snap = h("button", { class: "emojify-snapshot", title: "save the annotated picture as a PNG" }, "Snapshot");
   snap.disabled = true;
   const picker = h("select", { class: "emojify-model", title: "which model classifies the faces" });
   const pickerRow = h("label", { class: "emojify-picker" }, "Model: ", picker);
@@ -117,6 +117,7 @@ function render({ model, el }) {
   }
 
   function showResult(msg) {
+    if (!running) return;  // the answer to a frame sent just before Stop
     const now = performance.now();
     inFlight = false;
     rtts.push(now - sentAt); if (rtts.length > 50) rtts.shift();  // median of the last 50 round trips

@@ -363,3 +363,15 @@ class BrowserCameraDemo(SessionView):
             reply["emoji"] = _data_url(emoji_png(shown.main.emotion))
         reply["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
+
+
+def emoji_camera_app(models=None):
+    """The emoji camera as a page (``app/emoji_camera.ipynb``, served by ``make app`` with Voilà): the browser-camera
+    demo with the default model (see :meth:`EmotionPredictor.from_path`), or a clear message when there is no
+    model yet. ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``)."""
+    import ipywidgets as w
+
+    try:
+        return BrowserCameraDemo(models=models)
+    except EmojifyError as exc:
+        return w.HTML(f"<p style='color:#c00'>The emoji camera cannot start: {exc}</p>")
