@@ -71,7 +71,7 @@ function render({ model, el }) {
   const canvas = document.createElement("canvas");
   let stream = null, running = false, timer = null, watchdog = null;
   let inFlight = false, sentAt = 0, lastSent = 0, minGap = 1000 / 30, lastFaces = [];
-  const rtts = [], answers = [];
+  const rtts = [], kernelMs = [], answers = [];
 
   function say(text, isError = false) {
     status.textContent = text;
@@ -110,9 +110,9 @@ function render({ model, el }) {
   function showStats(now) {
     while (answers.length && now - answers[0] > 2000) answers.shift();  // answers in the last 2 s
     const rate = answers.length > 1 ? (answers.length - 1) * 1000 / (answers[answers.length - 1] - answers[0]) : 0;
-    const rtt = median(rtts);
-    fps.textContent = `${rate.toFixed(1)} frames/s · round trip ${Math.round(rtt)} ms (median)`;
-    root.dataset.fps = rate.toFixed(2); root.dataset.rttMs = rtt.toFixed(1);
+    const rtt = median(rtts), kernel = median(kernelMs);
+    fps.textContent = `${rate.toFixed(1)} frames/s · round trip ${Math.round(rtt)} ms (median; kernel ${Math.round(kernel)} ms)`;
+    root.dataset.fps = rate.toFixed(2); root.dataset.rttMs = rtt.toFixed(1); root.dataset.kernelMs = kernel.toFixed(1);
     root.dataset.answers = String(Number(root.dataset.answers || 0) + 1);
   }
 
@@ -120,13 +120,15 @@ function render({ model, el }) {
     if (!running) return;  // the answer to a frame sent just before Stop
     const now = performance.now();
     inFlight = false;
-    rtts.push(now - sentAt); if (rtts.length > 50) rtts.shift();  // median of the last 50 round trips
+    rtts.push(now - sentAt); if (rtts.length > 50) rtts.shift();  // medians of the last 50 frames
+    if (msg.ms !== undefined) { kernelMs.push(msg.ms); if (kernelMs.length > 50) kernelMs.shift(); }
     answers.push(now);
     if (msg.error) { say(msg.error, true); }
     lastFaces = msg.faces || [];
     drawFaces(lastFaces);
     if (lastFaces.length) {
-      emoji.src = msg.emoji; emoji.style.visibility = "visible";
+      if (images[lastFaces[0].emotion]) emoji.src = images[lastFaces[0].emotion].src;
+      emoji.style.visibility = "visible";
       name.textContent = `${lastFaces[0].name} (${Math.round(lastFaces[0].score * 100)}%)`;
       bars.replaceChildren(...msg.names.map((n, i) => h("div", { class: "emojify-bar" },
         h("span", {}, n), h("span", { class: "emojify-fill", style: `width:${Math.round(msg.probs[i] * 100)}%` }))));
@@ -203,7 +205,7 @@ function render({ model, el }) {
     video.srcObject = stream;
     await video.play().catch(() => {});
     running = true; inFlight = false; sentAt = 0; lastSent = 0;
-    rtts.length = 0; answers.length = 0; root.dataset.answers = "0";
+    rtts.length = 0; kernelMs.length = 0; answers.length = 0; root.dataset.answers = "0";
     stop.disabled = false; snap.disabled = false;
     watchdog = setInterval(checkStall, 1000);
     say("Camera on: sending frames to your kernel…");

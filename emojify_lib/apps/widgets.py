@@ -348,8 +348,9 @@ class BrowserCameraDemo(SessionView):
 
     def process_jpeg(self, jpeg: bytes) -> dict:
         """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as
-        fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` and ``emoji`` (a PNG data URL) of
-        the main face, ``ms`` (the kernel's time for the frame), or ``error`` when the frame could not be used."""
+        fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` of the main face, ``ms`` (the
+        kernel's time for the frame), or ``error`` when the frame could not be used. The emoji images are not in
+        the reply: the widget's ``emojis`` trait brought all seven to the browser once."""
         started = time.perf_counter()
         shown = self.session.step(jpeg)
         if shown.error:
@@ -359,8 +360,7 @@ class BrowserCameraDemo(SessionView):
                   "name": p.display_name, "score": round(p.score, 4)} for p in shown.faces]
         reply = {"type": "result", "faces": faces, "names": [DISPLAY_NAMES[e] for e in EMOTIONS]}
         if shown.main is not None:
-            reply["probs"] = [round(float(v), 4) for v in shown.probs]
-            reply["emoji"] = _data_url(emoji_png(shown.main.emotion))
+            reply["probs"] = [round(float(v), 4) for v in shown.probs]  # the emojis themselves went once, in a trait
         reply["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
 
