@@ -62,6 +62,15 @@ def current_option(session: LiveSession) -> str:
     return str(path or "")
 
 
+def switch_model(session: LiveSession, value: str, given) -> None:
+    """Use the picker's choice: a model file, or ``""`` for the predictor the demo was given (``given``)."""
+    if value:
+        session.use_model(value)
+    else:
+        given.reset()
+        session.predictor = given
+
+
 # ---------------------------------------------------------------------------------------- kernel camera
 class KernelCameraDemo(SessionView):
     """Live demo reading frames in the kernel: a camera on the kernel's machine, a video file, or a source.
@@ -76,6 +85,7 @@ class KernelCameraDemo(SessionView):
         import ipywidgets as w
 
         self.session = LiveSession(predictor)
+        self._given = self.session.predictor  # the picker's "current" entry
         self._source_arg = source
         self.max_frames = max_frames
         self.last_error: str | None = None
@@ -133,12 +143,12 @@ class KernelCameraDemo(SessionView):
 
     def _pick_model(self, change) -> None:
         try:
-            self.session.use_model(change["new"] or None)
+            switch_model(self.session, change["new"], self._given)
         except EmojifyError as exc:
             self._show_error(f"Kept the current model: {exc}")
             return
         note = self.predictor.warning
-        self.status.value = f"Model: {Path(change['new']).name}" + (
+        self.status.value = f"Model: {Path(change['new']).name if change['new'] else 'the one given'}" + (
             f" <span style='color:#a60'>Note: {note}</span>" if note else "")
 
     def _ipython_display_(self):
@@ -301,6 +311,7 @@ class BrowserCameraDemo(SessionView):
 
     def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None):
         self.session = LiveSession(predictor)
+        self._given = self.session.predictor  # the picker's "current" entry
         self.widget = _browser_widget_class()(
             max_fps=max_fps, send_width=send_width, note=self._note(),
             emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS},
@@ -314,7 +325,7 @@ class BrowserCameraDemo(SessionView):
 
     def _pick_model(self, change) -> None:
         try:
-            self.session.use_model(change["new"] or None)
+            switch_model(self.session, change["new"], self._given)
         except EmojifyError as exc:
             self.widget.note = f"Kept the current model: {exc}"
             return
@@ -348,9 +359,9 @@ class BrowserCameraDemo(SessionView):
 
     def process_jpeg(self, jpeg: bytes) -> dict:
         """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as
-        fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` of the main face, ``ms`` (the
-        kernel's time for the frame), or ``error`` when the frame could not be used. The emoji images are not in
-        the reply: the widget's ``emojis`` trait brought all seven to the browser once."""
+        fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` and ``emoji`` (a PNG data URL) of
+        the main face, ``ms`` (the kernel's time for the frame), or ``error`` when the frame could not be used.
+        (The widget draws every face's emoji from its ``emojis`` trait, which brought all seven once.)"""
         started = time.perf_counter()
         shown = self.session.step(jpeg)
         if shown.error:
@@ -360,7 +371,8 @@ class BrowserCameraDemo(SessionView):
                   "name": p.display_name, "score": round(p.score, 4)} for p in shown.faces]
         reply = {"type": "result", "faces": faces, "names": [DISPLAY_NAMES[e] for e in EMOTIONS]}
         if shown.main is not None:
-            reply["probs"] = [round(float(v), 4) for v in shown.probs]  # the emojis themselves went once, in a trait
+            reply["probs"] = [round(float(v), 4) for v in shown.probs]
+            reply["emoji"] = _data_url(emoji_png(shown.main.emotion))
         reply["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
 
