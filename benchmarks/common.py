@@ -59,6 +59,14 @@ class Results:
         return path
 
 
+def loadavg() -> str:
+    """The machine's load averages over 1, 5 and 15 minutes (``/proc/loadavg``), for the notes of timing rows."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def machine() -> dict:
     import cv2
     import numpy as np

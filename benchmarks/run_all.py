@@ -1,8 +1,10 @@
 """Run every benchmark (``make bench``) and write ``benchmarks/results.md``.
 
 Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak,
-7 multi-worker training.
+7 multi-worker training, 8 browser demo.
 Each group runs in its own process, so one group's memory and threads do not disturb the next.
+``python benchmarks/run_all.py bench_frame_pipeline bench_browser`` re-runs only those groups: the rows of the
+other groups are kept from the results.md already there.
 Group 6 (real FER2013) needs the data set and is run by hand: see bench_real_data.py; ``run_all.py --markdown``
 rebuilds results.md from every group's saved rows without measuring anything.
 """
@@ -16,7 +18,7 @@ from pathlib import Path
 
 from common import HERE, machine
 
-GROUPS = ["bench_frame_pipeline", "bench_classifier", "bench_training", "bench_data", "bench_soak",
+GROUPS = ["bench_frame_pipeline", "bench_browser", "bench_classifier", "bench_training", "bench_data", "bench_soak",
           "bench_distributed"]
 
 
@@ -52,6 +54,7 @@ def _kept_rows(fresh_groups: set[str]) -> list[str]:
 
 
 def write_markdown() -> Path:
+    out = HERE / "results.md"
     rows = []
     for path in sorted((HERE / ".results").glob("*.json")):
         rows.extend(json.loads(path.read_text()))

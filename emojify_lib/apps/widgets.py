@@ -7,7 +7,10 @@
   frames to the kernel over the notebook's own connection and shows the answers. Works when the kernel runs on
   a server (JupyterHub, Colab, Binder) that cannot see your camera.
 
-Neither writes frames to disk. Each demo object owns its camera, thread and widgets; ``stop()`` releases them.
+Both draw every face's emoji and label on the video, and offer the session's "emojify" switch (each face hidden
+by its emoji), a Snapshot button (the one thing ever written: the annotated frame as a PNG, when pressed) and a
+model picker when ``models/`` holds more than one model. Each demo object owns its camera, thread and widgets;
+``stop()`` releases them.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ import numpy as np
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS
 from ..core.errors import EmojifyError
 from ..live.overlay import load_emoji
-from ..live.session import LiveSession, SessionView, Shown
+from ..live.session import LiveSession, SessionView, Shown, model_choices
 from ..live.sources import FrameSource, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras, sample_frames
 
 SAMPLE_VIDEO = "sample video (no camera)"
@@ -43,6 +46,37 @@ def _jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
     return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
+def picker_options(session: LiveSession, models=None) -> list[tuple[str, str]]:
+    """The model picker's ``(label, path)`` options: ``models`` (a list of ``(label, path)``; default
+    :func:`~emojify_lib.live.session.model_choices`), with the model in use first if it is not among them.
+    A picker is shown only when there is more than one option."""
+    options = [(label, str(path)) for label, path in (model_choices() if models is None else models)]
+    current = getattr(session.predictor, "path", None)
+    if current is None or str(current) not in {v for _, v in options}:
+        options.insert(0, (f"current: {Path(current).stem if current else 'given model'}", str(current or "")))
+    return options
+
+
+def current_option(session: LiveSession) -> str:
+    path = getattr(session.predictor, "path", None)
+    return str(path or "")
+
+
+def switch_model(session: LiveSession, value: str, given) -> None:
+    """Use the picker's choice: a model file, or ``""`` for the predictor the demo was given (``given``)."""
+    if value:
+        session.use_model(value)
+    else:
+        given.reset()
+        session.predictor = given
+
+
+def _model_html(predictor) -> str:
+    """Which model is in use (and any warning about it), as one line of HTML for a status area."""
+    color = "#a60" if predictor.warning else "#555"
+    return f"<span style='color:{color}'>{predictor.model_note}</span>"
+
+
 # ---------------------------------------------------------------------------------------- kernel camera
 class KernelCameraDemo(SessionView):
     """Live demo reading frames in the kernel: a camera on the kernel's machine, a video file, or a source.
@@ -53,11 +87,11 @@ class KernelCameraDemo(SessionView):
     """
 
     def __init__(self, predictor=None, source=None, camera_index: int | None = None, max_frames: int | None = None,
-                 width: int = 480):
+                 width: int = 480, models=None):
         import ipywidgets as w
 
         self.session = LiveSession(predictor)
-        self.predictor = self.session.predictor
+        self._given = self.session.predictor  # the picker's "current" entry
         self._source_arg = source
         self.max_frames = max_frames
         self.last_error: str | None = None
@@ -84,13 +118,41 @@ class KernelCameraDemo(SessionView):
                                      layout=w.Layout(width="260px")) for e in EMOTIONS]
         self.fps_label = w.Label("")
         self.status = w.HTML("")
-        color = "#a60" if self.predictor.warning else "#555"
-        self.status.value = f"<span style='color:{color}'>{self.predictor.model_note}</span>"
+        self.status.value = _model_html(self.predictor)
         self.start_button.on_click(lambda _: self.start())
         self.stop_button.on_click(lambda _: self.stop())
+        self.cover_switch = w.ToggleButton(description="emojify", icon="smile-o",
+                                           tooltip="cover each face with its emoji")
+        self.cover_switch.observe(lambda change: setattr(self.session, "cover", change["new"]), "value")
+        self.snapshot_button = w.Button(description="Snapshot", icon="camera",
+                                        tooltip="save the annotated picture as a PNG")
+        self.snapshot_button.on_click(lambda _: self.snapshot())
+        options = picker_options(self.session, models)
+        self.model_picker = w.Dropdown(options=options, value=current_option(self.session), description="Model:",
+                                       layout=w.Layout(width="420px", display="" if len(options) > 1 else "none"))
+        self.model_picker.observe(self._pick_model, "value")
         side = w.VBox([self.emoji, self.label, *self.bars, self.fps_label])
-        self.widget = w.VBox([w.HBox([self.camera, self.start_button, self.stop_button]),
+        self.widget = w.VBox([w.HBox([self.camera, self.start_button, self.stop_button, self.cover_switch,
+                                      self.snapshot_button]), self.model_picker,
                               w.HBox([self.video, side]), self.status])
+
+    def snapshot(self):
+        """Save the last annotated frame as a PNG (see :meth:`LiveSession.snapshot`); the status says where."""
+        try:
+            path = self.session.snapshot()
+        except EmojifyError as exc:
+            self._show_error(f"No snapshot: {exc}")
+            return None
+        self.status.value = f"Snapshot saved to {path}"
+        return path
+
+    def _pick_model(self, change) -> None:
+        try:
+            switch_model(self.session, change["new"], self._given)
+        except EmojifyError as exc:
+            self._show_error(f"Kept the current model: {exc}")
+            return
+        self.status.value = _model_html(self.predictor)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -222,29 +284,55 @@ def _browser_widget_class():
     class BrowserCameraWidget(anywidget.AnyWidget):
         _esm = Path(__file__).with_name("browser_camera.js")
         _css = Path(__file__).with_name("browser_camera.css")
-        interval_ms = traitlets.Int(150).tag(sync=True)
+        max_fps = traitlets.Int(0).tag(sync=True)  # 0: as fast as answers come, up to the camera's rate
         send_width = traitlets.Int(320).tag(sync=True)
         note = traitlets.Unicode("").tag(sync=True)
         frames = traitlets.Int(0).tag(sync=True)
+        emojis = traitlets.Dict({}).tag(sync=True)  # emotion -> PNG data URL, sent once
+        cover = traitlets.Bool(False).tag(sync=True)
+        models = traitlets.List([]).tag(sync=True)  # [[label, path], ...]; a picker when more than one
+        model_path = traitlets.Unicode("").tag(sync=True)
 
     return BrowserCameraWidget
+
+
+def _data_url(png: bytes) -> str:
+    return "data:image/png;base64," + base64.b64encode(png).decode()
 
 
 class BrowserCameraDemo(SessionView):
     """Live demo with the camera opened by the browser; the kernel only classifies.
 
     The browser asks for camera permission when Start is pressed, then sends a downscaled JPEG frame
-    (``send_width`` px wide) and waits for the answer before sending the next, at most one every
-    ``interval_ms``. The kernel replies with the face boxes, emotions, probabilities and the emoji.
-    Frames are decoded in memory and dropped; nothing is stored.
+    (``send_width`` px wide) and sends the next one as soon as the answer is back: one frame in flight, at most
+    the camera's frame rate (or ``max_fps`` when above 0). A fast kernel gives a smooth demo; a slow or remote one
+    gives fewer frames, never a queue. The widget shows the answers per second and the median round trip.
+    The kernel replies with every face's box, emotion and score, and the main face's probabilities and emoji.
+    Frames are decoded in memory and dropped; only the Snapshot button writes a file (a PNG, when pressed).
+    ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``).
     """
 
-    def __init__(self, predictor=None, interval_ms: int = 150, send_width: int = 320):
+    def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None):
         self.session = LiveSession(predictor)
-        self.predictor = self.session.predictor
-        self.widget = _browser_widget_class()(interval_ms=interval_ms, send_width=send_width,
-                                              note=self.predictor.model_note)
+        self._given = self.session.predictor  # the picker's "current" entry
+        self.widget = _browser_widget_class()(
+            max_fps=max_fps, send_width=send_width, note=self._note(),
+            emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS},
+            models=[list(o) for o in picker_options(self.session, models)], model_path=current_option(self.session))
         self.widget.on_msg(self._on_msg)
+        self.widget.observe(lambda change: setattr(self.session, "cover", change["new"]), "cover")
+        self.widget.observe(self._pick_model, "model_path")
+
+    def _note(self) -> str:
+        return self.predictor.model_note
+
+    def _pick_model(self, change) -> None:
+        try:
+            switch_model(self.session, change["new"], self._given)
+        except EmojifyError as exc:
+            self.widget.note = f"Kept the current model: {exc}"
+            return
+        self.widget.note = self._note()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -252,16 +340,32 @@ class BrowserCameraDemo(SessionView):
         display(self.widget)
 
     def _on_msg(self, widget, content, buffers) -> None:
-        if not isinstance(content, dict) or content.get("type") != "frame" or not buffers:
+        if not isinstance(content, dict) or not buffers:
             return
-        reply = self.process_jpeg(bytes(buffers[0]))
-        self.widget.frames = self.frames_processed
+        if content.get("type") == "frame":
+            reply = self.process_jpeg(bytes(buffers[0]))
+            self.widget.frames = self.frames_processed
+        elif content.get("type") == "snapshot":
+            reply = self.snapshot(bytes(buffers[0]))
+        else:
+            return
         self.widget.send(reply)
+
+    def snapshot(self, jpeg: bytes | None = None) -> dict:
+        """Save the annotated frame as a PNG: the browser's full-size picture ``jpeg`` with the last faces drawn
+        on it (or the last frame the kernel saw). Returns ``{"type": "saved", "path"}`` or ``{..., "error"}``."""
+        try:
+            path = self.session.snapshot(frame=jpeg)
+        except EmojifyError as exc:
+            return {"type": "saved", "error": f"No snapshot: {exc}"}
+        return {"type": "saved", "path": str(path)}
 
     def process_jpeg(self, jpeg: bytes) -> dict:
         """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as
         fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` and ``emoji`` (a PNG data URL) of
-        the main face, or ``error`` when the frame could not be used."""
+        the main face, ``ms`` (the kernel's time for the frame), or ``error`` when the frame could not be used.
+        (The widget draws every face's emoji from its ``emojis`` trait, which brought all seven once.)"""
+        started = time.perf_counter()
         shown = self.session.step(jpeg)
         if shown.error:
             return {"type": "result", "error": shown.error, "faces": []}
@@ -271,5 +375,18 @@ class BrowserCameraDemo(SessionView):
         reply = {"type": "result", "faces": faces, "names": [DISPLAY_NAMES[e] for e in EMOTIONS]}
         if shown.main is not None:
             reply["probs"] = [round(float(v), 4) for v in shown.probs]
-            reply["emoji"] = "data:image/png;base64," + base64.b64encode(emoji_png(shown.main.emotion)).decode()
+            reply["emoji"] = _data_url(emoji_png(shown.main.emotion))
+        reply["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
+
+
+def emoji_camera_app(models=None):
+    """The emoji camera as a page (``app/emoji_camera.ipynb``, served by ``make app`` with Voilà): the browser-camera
+    demo with the default model (see :meth:`EmotionPredictor.from_path`), or a clear message when there is no
+    model yet. ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``)."""
+    import ipywidgets as w
+
+    try:
+        return BrowserCameraDemo(models=models)
+    except EmojifyError as exc:
+        return w.HTML(f"<p style='color:#c00'>The emoji camera cannot start: {exc}</p>")

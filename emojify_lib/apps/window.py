@@ -35,7 +35,7 @@ class EmojifyWindow(SessionView):
         import tkinter as tk
 
         self.session = LiveSession(predictor, source)
-        self.root, self.predictor, self.source, self.max_frames = root, predictor, source, max_frames
+        self.root, self.source, self.max_frames = root, source, max_frames
         self.screenshot = screenshot
         self.last_picture = None
         root.title("emojify")
@@ -48,10 +48,15 @@ class EmojifyWindow(SessionView):
         self.name.grid(row=1, column=1)
         self.status = tk.Label(root, text="", fg="#bbbbbb", bg="black", wraplength=300, justify="left")
         self.status.grid(row=2, column=1, sticky="s")
-        tk.Button(root, text="Quit", command=self.close, font=("DejaVu Sans", 14)).grid(row=3, column=0, columnspan=2,
-                                                                                      pady=8)
+        buttons = tk.Frame(root, bg="black")
+        buttons.grid(row=3, column=0, columnspan=2, pady=8)
+        self.cover = tk.BooleanVar(value=False)  # the session's "emojify" switch: each face hidden by its emoji
+        tk.Checkbutton(buttons, text="emojify", variable=self.cover, font=("DejaVu Sans", 14),
+                       command=lambda: setattr(self.session, "cover", self.cover.get())).pack(side="left", padx=6)
+        tk.Button(buttons, text="Snapshot", command=self.snapshot, font=("DejaVu Sans", 14)).pack(side="left", padx=6)
+        tk.Button(buttons, text="Quit", command=self.close, font=("DejaVu Sans", 14)).pack(side="left", padx=6)
         root.protocol("WM_DELETE_WINDOW", self.close)
-        self.status.configure(text=predictor.model_note)
+        self.status.configure(text=self.predictor.model_note)
         self._photos = {}
         root.after(1, self.tick)
 
@@ -92,6 +97,16 @@ class EmojifyWindow(SessionView):
         else:
             self.name.configure(text="no face")
         self.root.after(5, self.tick)
+
+    def snapshot(self):
+        """Save the last annotated frame as a PNG (:meth:`LiveSession.snapshot`); the status line says where."""
+        try:
+            path = self.session.snapshot()
+        except EmojifyError as exc:
+            self.status.configure(text=f"No snapshot: {exc}")
+            return None
+        self.status.configure(text=f"Snapshot saved to {path}")
+        return path
 
     def save_screenshot(self, path: str) -> None:
         """Save the window as it looks on screen (X11 grab), or the last video picture if grabbing fails."""

@@ -69,9 +69,10 @@ def overlay_rgba(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.nda
     return frame
 
 
-def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> np.ndarray:
+def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None, cover: bool = False) -> np.ndarray:
     """Draw each prediction on a copy of ``frame``: a box, a label such as "Happy 93%", and the emoji beside the
-    face's top-right corner (sized to the face unless ``emoji_size`` is given). ``frame`` is any picture
+    face's top-right corner (sized to the face unless ``emoji_size`` is given); with ``cover=True`` the emoji
+    hides the whole face instead (the classic "emojify" fun mode). ``frame`` is any picture
     :func:`~emojify_lib.core.images.as_bgr` accepts; ``predictions`` are
     :class:`~emojify_lib.live.predictor.FacePrediction` objects (anything with ``box``, ``emotion``, ``score``)."""
     import cv2
@@ -82,14 +83,17 @@ def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None) -> n
         x, y, w, h = (int(v) for v in p.box)
         color = COLORS[p.emotion]
         cv2.rectangle(out, (x, y), (x + w, y + h), color, 2, cv2.LINE_AA)
+        if cover:  # the emoji, a little larger than the box, centred on the face
+            size = emoji_size or int(max(w, h) * 1.15)
+            overlay_rgba(out, load_emoji(p.emotion, size), x + (w - size) // 2, y + (h - size) // 2)
+        else:  # the emoji sits on the box's top-right corner, so it never covers a neighbouring face
+            size = emoji_size or max(24, int(h * 0.45))
+            overlay_rgba(out, load_emoji(p.emotion, size), x + w - size * 2 // 3, y - size // 3)
         label = f"{DISPLAY_NAMES[p.emotion]} {p.score:.0%}"
         scale = max(0.45, min(1.0, w / 200))
         (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        # the label hangs under the box (inside it at the frame's bottom edge), clear of the emoji on top
+        # the label hangs under the box (inside it at the frame's bottom edge), drawn last so no emoji hides it
         top = min(y + h, out.shape[0] - th - 8)
         cv2.rectangle(out, (x, top), (x + tw + 6, top + th + 8), color, -1)
         cv2.putText(out, label, (x + 3, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 1, cv2.LINE_AA)
-        # the emoji sits on the box's top-right corner, so it never covers a neighbouring face
-        size = emoji_size or max(24, int(h * 0.45))
-        overlay_rgba(out, load_emoji(p.emotion, size), x + w - size * 2 // 3, y - size // 3)
     return out

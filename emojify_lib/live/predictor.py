@@ -87,9 +87,10 @@ class EmotionPredictor:
     ``warning`` is a sentence to show users (e.g. that the model was trained on the synthetic sample only);
     ``description`` says which model it is (shown on screen with :attr:`model_note`).
     ``backend``: ``"tf"`` runs the model as a traced ``tf.function``; ``"tflite"`` converts it once to
-    TensorFlow Lite and runs it with XNNPACK, the fastest path on a CPU. ``detect_every``: run the face
-    detector on every n-th frame only and reuse its boxes in between (the slowest step; at 30 frames/s a face
-    moves little in two frames); the faces are still cropped and classified on every frame.
+    TensorFlow Lite and runs it with XNNPACK, the fastest path on a CPU. ``detect_every``: run the full face
+    detector (the slowest step) on every n-th frame only; in between, look for the known faces only near where
+    they were (:meth:`~emojify_lib.live.faces.FaceDetector.detect_near`, several times cheaper), so boxes follow
+    moving faces and new faces appear within n frames; the faces are cropped and classified on every frame.
     """
 
     def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
@@ -98,6 +99,7 @@ class EmotionPredictor:
         if backend not in ("tf", "tflite"):
             raise ValueError(f"backend must be 'tf' or 'tflite', not {backend!r}")
         self.tracker = FaceTracker(smoothing)
+        self.path: Path | None = None  # the model file, when loaded by from_path
         self.model, self.warning, self.margin = model, warning, margin
         self.description = description
         self.backend = backend
@@ -121,7 +123,9 @@ class EmotionPredictor:
         model, choice = load_chosen(path)  # raises a ModelError that says what to do when there is none
         kwargs.setdefault("warning", choice.warning)
         kwargs.setdefault("description", choice.description)
-        return cls(model, **kwargs)
+        predictor = cls(model, **kwargs)
+        predictor.path = choice.path  # which file: model pickers show it as the current choice
+        return predictor
 
     @property
     def model_note(self) -> str:
@@ -143,8 +147,8 @@ class EmotionPredictor:
         if self._frames_since_detect % self.detect_every == 0 or len(self._boxes) == 0:
             boxes = self.detector.detect(gray)
             self._frames_since_detect = 0
-        else:  # between detections faces barely move: reuse the boxes, but classify the new pixels
-            boxes = self._boxes
+        else:  # between full detections, look for the known faces only near where they were
+            boxes = self.detector.detect_near(gray, self._boxes)
         self._frames_since_detect += 1
         self._boxes = boxes
         probs = self.classify(crop_faces(gray, boxes, self.margin))

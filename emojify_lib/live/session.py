@@ -11,10 +11,15 @@ The kernel-camera widget, the browser-camera widget and the Tk window are thin v
 * any other exception in the step: skipped with a message, never the end of the demo.
 
 :class:`Shown` holds every face of the frame (largest first); views that show one emoji use :attr:`Shown.main`.
+The session also holds what every view offers the same way: the "emojify" switch (:attr:`LiveSession.cover`: each
+face hidden by its emoji), :meth:`LiveSession.snapshot` (the last annotated frame as a PNG, written only when asked)
+and the model picker's choices (:func:`model_choices`, :meth:`LiveSession.use_model`).
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -23,8 +28,12 @@ from ..core.errors import CameraError, EmojifyError, ImageError
 from .overlay import annotate
 from .predictor import EmotionPredictor, FacePrediction
 
-#: Predictor settings for live video: steady emojis, the fastest classifier, detection on every 2nd frame.
-LIVE_SETTINGS = {"smoothing": 0.6, "backend": "tflite", "detect_every": 2}
+#: Where :meth:`LiveSession.snapshot` writes, relative to the working directory (the notebook's folder).
+SNAPSHOT_FOLDER = "snapshots"
+
+#: Predictor settings for live video: steady emojis, the fastest classifier, a full face detection on every 4th
+#: frame (in between, faces are looked for only near where they were).
+LIVE_SETTINGS = {"smoothing": 0.6, "backend": "tflite", "detect_every": 4}
 
 
 @dataclass
@@ -62,6 +71,24 @@ def decode_image(data: bytes, where: str = "encoded image") -> np.ndarray:
     return frame
 
 
+def model_choices(folder: str | Path | None = None) -> list[tuple[str, Path]]:
+    """The models a picker can offer: ``(label, path)`` for each ``.keras`` file in ``folder`` (default
+    ``models/``, see :func:`~emojify_lib.core.config.models_dir`), the learner's own model first. The label is
+    the file's name plus the description or data source its ``.json`` record gives. Views show a picker only
+    when this holds more than one model."""
+    from ..core import config
+    from ..model import networks
+
+    folder = Path(folder) if folder is not None else config.models_dir()
+    found = sorted(folder.glob("*.keras"), key=lambda p: (p != networks.default_model_path(), p.name))
+    out = []
+    for path in found:
+        info = networks.read_model_info(path)
+        about = info.get("description") or (f"trained on {info['data_source']}" if info.get("data_source") else "")
+        out.append((f"{path.stem}: {about}" if about else path.stem, path))
+    return out
+
+
 class LiveSession:
     """Detect → classify → annotate for a stream of frames, with counters and the one error policy.
 
@@ -75,6 +102,8 @@ class LiveSession:
         self.source = source
         self.frames_processed = 0
         self.errors = 0
+        self.cover = False  # the "emojify" switch: each face hidden by its emoji
+        self.last: Shown | None = None  # the last frame shown (what a snapshot saves)
 
     @property
     def warning(self) -> str | None:
@@ -93,13 +122,14 @@ class LiveSession:
             if isinstance(frame, (bytes, bytearray, memoryview)):
                 frame = decode_image(bytes(frame), "the frame")
             faces = self.predictor.predict(frame)
-            shown = annotate(frame, faces)
+            shown = annotate(frame, faces, cover=self.cover)
         except EmojifyError as exc:
             return self._skip(f"Skipped a bad frame ({self.errors + 1} so far): {exc}")
         except Exception as exc:  # never let one frame end the demo
             return self._skip(f"Skipped a frame ({self.errors + 1} so far): {type(exc).__name__}: {exc}")
         self.frames_processed += 1
-        return Shown(shown, faces)
+        self.last = Shown(shown, faces)
+        return self.last
 
     def next(self) -> Shown:
         """Read the next frame from ``source`` and :meth:`step` it (see the module's error policy)."""
@@ -113,15 +143,60 @@ class LiveSession:
             return Shown(stop=True)
         return self.step(frame)
 
+    def snapshot(self, folder: str | Path | None = None, frame=None) -> Path:
+        """Save the last annotated frame as a PNG in ``folder`` (default :data:`SNAPSHOT_FOLDER` under the working
+        directory, created if needed) and return its path. ``frame`` (a picture or encoded image bytes, e.g. the
+        browser's full-size picture): draw the last frame's faces on it instead, scaled to its size. The only file
+        the live demo ever writes, and only when this is called. :class:`ImageError` when there is nothing yet."""
+        import dataclasses
+
+        import cv2
+
+        if self.last is None or self.last.frame is None:
+            raise ImageError("no frame to save yet: start the camera and wait for the first picture")
+        picture = self.last.frame
+        if frame is not None:
+            if isinstance(frame, (bytes, bytearray, memoryview)):
+                frame = decode_image(bytes(frame), "the snapshot frame")
+            sy, sx = (frame.shape[i] / self.last.frame.shape[i] for i in (0, 1))
+            faces = [dataclasses.replace(f, box=(round(f.box[0] * sx), round(f.box[1] * sy), round(f.box[2] * sx),
+                                                 round(f.box[3] * sy))) for f in self.last.faces]
+            picture = annotate(frame, faces, cover=self.cover)
+        folder = Path(folder if folder is not None else SNAPSHOT_FOLDER)
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = folder / f"emojify-{stamp}.png"
+        n = 1
+        while path.exists():  # two snapshots in one second: never overwrite
+            n += 1
+            path = folder / f"emojify-{stamp}-{n}.png"
+        if not cv2.imwrite(str(path), picture):
+            raise ImageError(f"could not write {path}; check that the folder is writable")
+        return path.resolve()
+
+    def use_model(self, path: str | Path | None) -> None:
+        """Switch to another model file (``None``: the default :meth:`EmotionPredictor.from_path` picks) with the
+        same detector and settings; faces followed so far are forgotten. Raises ``ModelError`` and keeps the
+        current model when the file cannot be used."""
+        old = self.predictor
+        self.predictor = EmotionPredictor.from_path(path, detector=old.detector, smoothing=old.smoothing,
+                                                    backend=old.backend, detect_every=old.detect_every)
+
     def _skip(self, message: str) -> Shown:
         self.errors += 1
         return Shown(error=message)
 
 
 class SessionView:
-    """Base of the interfaces drawn over a :class:`LiveSession` (``self.session``): its counters, read through."""
+    """Base of the interfaces drawn over a :class:`LiveSession` (``self.session``): its predictor and counters,
+    read through (so a model picked later is the one seen)."""
 
     session: LiveSession
+
+    @property
+    def predictor(self) -> EmotionPredictor:
+        """The predictor the session uses now."""
+        return self.session.predictor
 
     @property
     def frames_processed(self) -> int:

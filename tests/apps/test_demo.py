@@ -94,7 +94,8 @@ def test_browser_widget_answers_a_jpeg_frame(predictor, astronaut_frame):
     assert reply["type"] == "result" and len(reply["faces"]) == 1
     face = reply["faces"][0]
     assert face["emotion"] in EMOTIONS and all(0 <= v <= 1 for v in face["box"])
-    assert reply["emoji"].startswith("data:image/png;base64,") and len(reply["probs"]) == 7
+    assert reply["emoji"].startswith("data:image/png;base64,") and len(reply["probs"]) == 7 and reply["ms"] > 0
+    assert demo.widget.emojis[face["emotion"]].startswith("data:image/png;base64,")  # every face's emoji, sent once
     assert demo.process_jpeg(b"not a jpeg")["error"] and demo.errors == 1
     empty = demo.process_jpeg(cv2.imencode(".jpg", np.zeros((240, 320, 3), np.uint8))[1].tobytes())
     assert empty["faces"] == [] and "error" not in empty
