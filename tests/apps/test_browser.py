@@ -8,38 +8,19 @@ The screenshot is saved to test-artifacts/browser_demo.png.
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 from emojify_lib.testing import copy_reference
+from emojify_lib.testing_browser import free_port, headless_chromium, write_y4m
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = ROOT / "notebooks" / "07_live_emoji_demo.ipynb"
 ARTIFACTS = ROOT / "test-artifacts"
 TOKEN = "emojify-test-token"
-
-
-def write_y4m(path: Path, frame_bgr: np.ndarray, frames: int = 30) -> Path:
-    """A YUV4MPEG2 file (what Chromium's fake camera reads): header, then 'FRAME' + I420 planes per frame."""
-    h, w = frame_bgr.shape[:2]
-    i420 = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2YUV_I420).tobytes()
-    with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W{w} H{h} F30:1 Ip A1:1 C420jpeg\n".encode())
-        for _ in range(frames):
-            f.write(b"FRAME\n" + i420)
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -89,22 +70,8 @@ def lab(tmp_path_factory, reference_model_path):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory, astronaut_frame):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
     folder = tmp_path_factory.mktemp("chromium")
-    y4m = write_y4m(folder / "face.y4m", astronaut_frame)
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium")
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                 f"--use-file-for-fake-video-capture={y4m}", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync", "--window-size=1400,1000",
-                 f"--user-data-dir={folder / 'profile'}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    yield driver
-    driver.quit()
+    yield from headless_chromium(write_y4m(folder / "face.y4m", astronaut_frame), folder / "profile")
 
 
 def _wait(driver, script, timeout, what):
