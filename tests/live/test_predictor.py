@@ -36,17 +36,23 @@ def test_tflite_backend_gives_the_same_probabilities(seed_model, predictor):
 
 
 def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_frame):
-    calls = []
+    from emojify_lib.live.faces import FaceDetector
 
-    class CountingDetector:
+    calls, near = [], []
+
+    class CountingDetector(FaceDetector):
         def detect(self, frame):
             calls.append(1)
-            from emojify_lib.live.faces import FaceDetector
-            return FaceDetector().detect(frame)
+            return super().detect(frame)
+
+        def detect_near(self, frame, boxes, **kwargs):
+            near.append(1)
+            return super().detect_near(frame, boxes, **kwargs)
 
     p = EmotionPredictor(seed_model, detector=CountingDetector(), detect_every=3)
     results = [p.predict(astronaut_frame) for _ in range(7)]
-    assert len(calls) == 3 and all(len(r) == 1 for r in results)  # frames 0, 3, 6
+    assert len(calls) == 3 and all(len(r) == 1 for r in results)  # full detections on frames 0, 3, 6
+    assert len(near) == 4  # in between, only near the face already found
     p.reset()
     blank = np.zeros_like(astronaut_frame)
     for _ in range(3):
