@@ -71,7 +71,8 @@ def lab(tmp_path_factory, reference_model_path):
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory, astronaut_frame):
     folder = tmp_path_factory.mktemp("chromium")
-    yield from headless_chromium(write_y4m(folder / "face.y4m", astronaut_frame), folder / "profile")
+    with headless_chromium(write_y4m(folder / "face.y4m", astronaut_frame), folder / "profile") as driver:
+        yield driver
 
 
 def _wait(driver, script, timeout, what):
