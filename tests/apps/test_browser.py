@@ -35,6 +35,11 @@ def lab(tmp_path_factory, reference_model_path):
     news = work / "lab-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True)
     news.write_text('{"fetchNews": "false"}')  # no "get Jupyter news?" toast over the screenshot
+    # render every cell: with JupyterLab's default windowing, cells far below the view are not in the page yet,
+    # so whether the demo cell could be found depended on how fast the notebook had rendered
+    tracker = work / "lab-settings" / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}')
     port = free_port()
     env = {**os.environ, "EMOJIFY_MODELS": str(models), "EMOJIFY_QUICK": "1", "TF_CPP_MIN_LOG_LEVEL": "3",
            "JUPYTER_CONFIG_DIR": str(work / "jupyter-config"), "JUPYTERLAB_SETTINGS_DIR": str(work / "lab-settings"),
