@@ -1,11 +1,11 @@
-"""Group 7 — multi-worker training: images/s of the seed CNN on the sample faces, one process (``train()``, Keras
+"""Group 7 — multi-worker training: images/s of the classic CNN on the sample faces, one process (``train()``, Keras
 ``fit``) against two local worker processes (``MultiWorkerMirroredStrategy``, custom step), same global batch (64),
 same epochs, run one after the other through the CLI. Each run's rate is the one its JSON record reports: the
 training loop's images/s, start-up excluded.
 
 Two workers on one machine share its cores and add an all-reduce of every gradient per step, so expect no speed-up
 here; the point is that the path works. On two machines each worker has its own cores (or GPU), so the compute per
-step halves while the all-reduce (the seed CNN's 2.3 M weights, ~9 MB per step each way) goes over the network.
+step halves while the all-reduce (the classic CNN's 2.3 M weights, ~9 MB per step each way) goes over the network.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def main() -> Results:
                        "--index", str(i)], tmp) for i in (0, 1)]
         assert all(p.wait(timeout=900) == 0 for p in procs)
         single, double = _rate(one), _rate(two)
-    note = f"seed CNN, 2,070 sample faces, {EPOCHS} epochs, global batch {GLOBAL_BATCH}"
+    note = f"classic CNN, 2,070 sample faces, {EPOCHS} epochs, global batch {GLOBAL_BATCH}"
     res.add("one process, train() (Keras fit)", single, "images/s", note)
     res.add("two local workers, MultiWorkerMirroredStrategy custom step", double, "images/s",
             note + f", {GLOBAL_BATCH // 2} per worker")

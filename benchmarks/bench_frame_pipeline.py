@@ -59,7 +59,7 @@ def faces_found(predictor, frames) -> int:
     return sum(len(predictor.predict(f)) for f in frames)
 
 
-def seed_loop(model):
+def classic_loop(model):
     """One frame of the classic gui.py loop, reproduced step by step."""
     emoji_paths = [str(config.emojis_dir() / EMOJI_FILES[name]) for name in CLASSIC_ORDER]
 
@@ -156,7 +156,7 @@ def main() -> Results:
                                                                ("after (live settings now)", live))}
         res.add(f"{label}: faces found on the {len(frames)} frames", found["after (live settings now)"], "faces",
                 "; ".join(f"{k}: {v}" for k, v in found.items()))
-        seed = fps(seed_loop(model), frames)
+        seed = fps(classic_loop(model), frames)
         res.add(f"{label}: classic Emojify loop", seed, "frames/s", f"loadavg {loadavg()}")
         rates = {}
         for name, predictor in configs.items():

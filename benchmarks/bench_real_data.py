@@ -103,7 +103,7 @@ def part_classic(root: Path) -> None:
 
     probe = TestEachEpoch()
     out = Path(tempfile.mkdtemp()) / "classic_real.keras"
-    history = training.train("seed", ds, recipe=recipe, out=out, verbose=0, callbacks=[probe])
+    history = training.train("classic", ds, recipe=recipe, out=out, verbose=0, callbacks=[probe])
     what = f"classic CNN, full recipe ({recipe.epochs} epochs, warm-up + cosine, batch {recipe.batch_size})"
     final = float((evaluation.predict_probs(models.load_model(out), x_test).argmax(1) == y_test).mean())
     res.add(f"{what}: test accuracy of the saved model", final * 100, "%",
@@ -141,7 +141,7 @@ def part_timing(root: Path) -> None:
             self.start = now
 
     clock = EpochClock()
-    training.train("seed", ds, epochs=2, recipe=recipe, out=Path(tempfile.mkdtemp()) / "timing.keras", verbose=0,
+    training.train("classic", ds, epochs=2, recipe=recipe, out=Path(tempfile.mkdtemp()) / "timing.keras", verbose=0,
                    callbacks=[clock])
     first, steady = clock.seconds
     res.add("classic CNN, full recipe: seconds per epoch (training + validation)", steady, "s",

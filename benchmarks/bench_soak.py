@@ -35,7 +35,7 @@ def report(res: Results, name: str, samples: list[tuple[int, float]], seconds: f
 
 def main() -> Results:
     res = Results("5 memory soak")
-    model = models.seed_cnn()
+    model = models.classic_cnn()
     frames = sample_frames(60)
     predictor = EmotionPredictor(model, **LIVE_SETTINGS)
     samples = [(0, rss())]

@@ -31,7 +31,7 @@ _EXPORTS = {
     "to_gray48": "core.images",
     "Dataset": "data.fer2013", "load_dataset": "data.fer2013", "load_fer2013_csv": "data.fer2013",
     "load_fer2013_folders": "data.fer2013", "make_tf_dataset": "data.pipeline",
-    "seed_cnn": "model.networks", "strong_cnn": "model.networks", "build_model": "model.networks",
+    "classic_cnn": "model.networks", "strong_cnn": "model.networks", "build_model": "model.networks",
     "load_model": "model.networks", "MODEL_NAMES": "model.networks",
     "train": "model.training", "plot_history": "model.training",
     "predict_probs": "model.evaluation", "confusion_matrix": "model.evaluation",

@@ -22,12 +22,12 @@ def reference_model_path():
 
 
 @pytest.fixture(scope="session")
-def seed_model():
+def classic_model():
     from emojify_lib.model import networks as models
 
     import keras
     keras.utils.set_random_seed(0)
-    return models.seed_cnn()
+    return models.classic_cnn()
 
 
 def fails(check, *args, match):

@@ -24,7 +24,7 @@ SCRIPT = textwrap.dedent("""
     from emojify_lib.live.overlay import annotate
     from emojify_lib.live.predictor import EmotionPredictor
     ds = data.load_dataset(quick=True, verbose=False)
-    model = models.seed_cnn()
+    model = models.classic_cnn()
     p = EmotionPredictor(model, backend="tflite")
     frame = sample_frames(1)[0]
     out = annotate(frame, p.predict(frame))

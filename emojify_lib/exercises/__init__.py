@@ -439,7 +439,7 @@ def check_conv_output_size(fn) -> None:
             elif got == n - k + 1:
                 hint = "divide by the stride: the window jumps `stride` pixels at a time."
         fail(f"{what} returned {got}, expected {want}", hint)
-    passed("'valid': (n − k) // s + 1; 'same': ⌈n / s⌉ — 48 → 46 → 44 → 22 in the seed's first layers.")
+    passed("'valid': (n − k) // s + 1; 'same': ⌈n / s⌉ — 48 → 46 → 44 → 22 in the classic CNN's first layers.")
 
 
 def check_conv_params(fn) -> None:
@@ -463,7 +463,7 @@ def check_conv_params(fn) -> None:
         elif got == k * k * c_in * c_out + 1 or got == (k * c_in + 1) * c_out:
             hint = "one bias per filter (c_out of them), and k × k (not k) weights per channel."
         fail(f"{what} returned {got}, expected {want}", hint)
-    passed("(k·k·c_in + 1)·c_out: conv2 of the seed has (3·3·32 + 1)·64 = 18,496 parameters.")
+    passed("(k·k·c_in + 1)·c_out: conv2 of the classic CNN has (3·3·32 + 1)·64 = 18,496 parameters.")
 
 
 def check_receptive_field(fn) -> None:
@@ -495,7 +495,7 @@ def check_receptive_field(fn) -> None:
         elif got == sum(k for k, _ in layers):
             hint = "neighbouring windows overlap: each layer adds k - 1 (times the jump), not k."
         fail(f"{what} returned {got}, expected {r}", hint)
-    passed("the seed's last pooling layer sees 24 × 24 pixels: half the face, enough for an eye and a brow.")
+    passed("the classic CNN's last pooling layer sees 24 × 24 pixels: half the face, enough for an eye and a brow.")
 
 
 # --- Lesson 05 -----------------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ def weights_checksum(model) -> float:
 def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, batch_size: int | None = None,
                       learning_rate: float | None = None, augment: bool | None = None, out: str | Path | None = None,
                       recipe=None, resume: bool = True, verbose: bool = False, seed: int = 0) -> MultiWorkerResult:
-    """Train model ``model`` (``"seed"``/``"strong"``) on ``data`` with the workers of ``strategy`` (from
+    """Train model ``model`` (``"classic"``/``"strong"``) on ``data`` with the workers of ``strategy`` (from
     :func:`join_cluster`). Every worker must call it with the same arguments and data.
 
     Each worker takes ``batch_size`` faces per step (default: the recipe's), so a step uses a global batch of

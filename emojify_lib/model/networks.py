@@ -1,4 +1,4 @@
-"""The CNNs: the seed architecture, a stronger one, and loading saved models safely.
+"""The CNNs: the classic architecture, a stronger one, and loading saved models safely.
 
 Every model here takes raw pixels, ``float32 (N, 48, 48, 1)`` in 0-255, and scales them itself with a
 ``Rescaling(1/255)`` layer, so training, evaluation and the webcam all feed the same thing. Outputs are
@@ -24,7 +24,7 @@ INPUT_SHAPE = (SIZE, SIZE, 1)
 DEFAULT_MODEL_NAME = "emotion_cnn.keras"
 
 
-def seed_cnn(name: str = "seed_cnn") -> keras.Model:
+def classic_cnn(name: str = "classic_cnn") -> keras.Model:
     """The classic Emojify network, layer for layer, with a ``Rescaling`` layer in front.
 
     Conv 32 → Conv 64 → MaxPool → Dropout .25 → Conv 128 → MaxPool → Conv 128 → MaxPool → Dropout .25 →
@@ -69,7 +69,7 @@ def strong_cnn(width: int = 64, l2: float = 1e-4, name: str = "strong_cnn") -> k
     and dropout .5, and the softmax. L2 weight decay on every kernel. With ``width=64`` it has about
     4.8 million parameters. Published networks of this shape reach about 73 % on FER2013's test split
     (Khaireddin & Chen, 2021); it has not been trained to the end here (about 20 minutes per epoch on a
-    2-core CPU; the seed network's measured accuracy is in benchmarks/results.md, group 6).
+    2-core CPU; the classic network's measured accuracy is in benchmarks/results.md, group 6).
     """
     inputs = keras.Input(INPUT_SHAPE, name="pixels")
     x = layers.Rescaling(1.0 / 255, name="rescale")(inputs)
@@ -85,11 +85,11 @@ def strong_cnn(width: int = 64, l2: float = 1e-4, name: str = "strong_cnn") -> k
 
 
 #: The networks by name: the one list that ``build_model``, ``train`` and the CLI's ``--model`` read.
-BUILDERS = {"seed": seed_cnn, "strong": strong_cnn}
+BUILDERS = {"classic": classic_cnn, "strong": strong_cnn}
 MODEL_NAMES = tuple(BUILDERS)
 
 
-def build_model(name: str = "seed", **kwargs) -> keras.Model:
+def build_model(name: str = "classic", **kwargs) -> keras.Model:
     """Build a fresh, untrained model by name (one of :data:`MODEL_NAMES`)."""
     if name not in BUILDERS:
         raise ModelError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
@@ -143,7 +143,7 @@ def load_model(path: str | Path | None = None) -> keras.Model:
     """Load a trained emotion model and check that it fits emojify's input and output.
 
     ``path`` may be a ``.keras`` file (loaded with Keras's safe mode: a file carrying Python code, such as
-    a ``Lambda`` layer, is refused) or a classic ``emotion_model.h5`` weights file of the seed architecture
+    a ``Lambda`` layer, is refused) or a classic ``emotion_model.h5`` weights file of the classic architecture
     (its outputs are reordered from the alphabetical order to the canonical one). ``None`` loads
     :func:`find_trained_model`. Raises :class:`ModelError` with what to do on every failure.
     """
@@ -189,7 +189,7 @@ def check_model(model: keras.Model, where: str | Path = "model") -> None:
 
 
 def load_classic_weights(path: str | Path) -> keras.Model:
-    """Build :func:`seed_cnn` and load the classic Emojify ``emotion_model.h5`` into it.
+    """Build :func:`classic_cnn` and load the classic Emojify ``emotion_model.h5`` into it.
 
     The classic file is a Keras 2 HDF5 weights file (``model.save_weights``) of the same layers, trained on
     pixels scaled by 1/255 with outputs in alphabetical folder order. Weights are matched layer by layer in
@@ -198,7 +198,7 @@ def load_classic_weights(path: str | Path) -> keras.Model:
     import h5py
 
     path = Path(path)
-    model = seed_cnn()
+    model = classic_cnn()
     targets = [layer for layer in model.layers if layer.weights]
     try:
         with h5py.File(path, "r") as f:
@@ -214,13 +214,13 @@ def load_classic_weights(path: str | Path) -> keras.Model:
         raise ModelError(f"{path} is not a readable Keras HDF5 weights file ({exc}); "
                          "is it the classic emotion_model.h5, fully downloaded?") from None
     if len(groups) != len(targets):
-        raise ModelError(f"{path} holds weights for {len(groups)} layers but the seed CNN has {len(targets)}: "
+        raise ModelError(f"{path} holds weights for {len(groups)} layers but the classic CNN has {len(targets)}: "
                          "it is not the classic Emojify architecture")
     for layer, (name, values) in zip(targets, groups):
         expected = [tuple(w.shape) for w in layer.weights]
         if [v.shape for v in values] != expected:
             raise ModelError(f"{path}: layer {name!r} has weight shapes {[v.shape for v in values]}, "
-                             f"the seed CNN's {layer.name!r} needs {expected}: not the classic architecture")
+                             f"the classic CNN's {layer.name!r} needs {expected}: not the classic architecture")
         layer.set_weights(values)
     kernel, bias = model.get_layer("emotion").get_weights()
     model.get_layer("emotion").set_weights([kernel[:, CANONICAL_TO_CLASSIC], bias[CANONICAL_TO_CLASSIC]])
@@ -228,7 +228,7 @@ def load_classic_weights(path: str | Path) -> keras.Model:
 
 
 def save_classic_weights(model: keras.Model, path: str | Path) -> Path:
-    """Write a seed-architecture model in the classic ``emotion_model.h5`` layout (Keras 2 HDF5 weights,
+    """Write a classic-architecture model in the classic ``emotion_model.h5`` layout (Keras 2 HDF5 weights,
     outputs in alphabetical order). Used by tests and for sharing with the classic scripts."""
     import h5py
 

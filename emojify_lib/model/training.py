@@ -129,7 +129,7 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
           callbacks: list | None = None, seed: int = 0) -> keras.callbacks.History:
     """Compile ``model`` with Adam and fit it on ``data.train``, validating on ``data.val``.
 
-    ``model`` is a Keras model, or a model name (``"seed"``/``"strong"``) or builder function: pass one of the
+    ``model`` is a Keras model, or a model name (``"classic"``/``"strong"``) or builder function: pass one of the
     latter to train on several GPUs, because a model must be built inside its distribution ``strategy``
     (default: :func:`default_strategy`). ``mixed_precision`` (default: on when a GPU is present) computes in
     float16 and keeps float32 weights. Other arguments default to ``recipe`` (default :meth:`Recipe.default`:
@@ -238,7 +238,7 @@ def plot_history(history, axes=None, title: str | None = None):
     return fig
 
 
-def ensure_trained_model(path: str | Path | None = None, data: Dataset | None = None, model: str = "seed",
+def ensure_trained_model(path: str | Path | None = None, data: Dataset | None = None, model: str = "classic",
                          epochs: int | None = None):
     """The trained model at ``path`` (default ``models/emotion_cnn.keras``); if there is none yet, train one
     first (on ``data``, default :func:`~emojify_lib.data.load_dataset`) so a lesson can run on its own.

@@ -10,8 +10,8 @@ from emojify_lib.live.predictor import EmotionPredictor
 
 
 @pytest.fixture(scope="module")
-def predictor(seed_model):
-    return EmotionPredictor(seed_model, smoothing=0.5)
+def predictor(classic_model):
+    return EmotionPredictor(classic_model, smoothing=0.5)
 
 
 def test_runs_a_file_source_to_max_frames_and_releases(predictor, tmp_path, astronaut_frame):

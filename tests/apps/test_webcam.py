@@ -32,9 +32,9 @@ def xvfb():
 
 
 @pytest.fixture(scope="module")
-def model_file(tmp_path_factory, seed_model):
+def model_file(tmp_path_factory, classic_model):
     path = tmp_path_factory.mktemp("webcam") / "m.keras"
-    seed_model.save(path)
+    classic_model.save(path)
     return path
 
 

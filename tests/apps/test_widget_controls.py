@@ -8,16 +8,16 @@ from emojify_lib.live.sources import SyntheticFrames
 
 
 @pytest.fixture(scope="module")
-def models(seed_model, tmp_path_factory):
+def models(classic_model, tmp_path_factory):
     folder = tmp_path_factory.mktemp("models")
     for name in ("emotion_cnn", "reference"):
-        seed_model.save(folder / f"{name}.keras")
+        classic_model.save(folder / f"{name}.keras")
     return [("mine", folder / "emotion_cnn.keras"), ("reference", folder / "reference.keras")]
 
 
-def test_browser_widget_picker_switch_and_snapshot(seed_model, models, astronaut_frame, tmp_path, monkeypatch):
+def test_browser_widget_picker_switch_and_snapshot(classic_model, models, astronaut_frame, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    given = EmotionPredictor(seed_model)
+    given = EmotionPredictor(classic_model)
     demo = BrowserCameraDemo(given, models=models)
     assert [label for label, _ in demo.widget.models] == ["current: given model", "mine", "reference"]
     demo.widget.model_path = str(models[1][1])  # what the browser's <select> sets
@@ -39,9 +39,9 @@ def test_browser_widget_picker_switch_and_snapshot(seed_model, models, astronaut
     assert len(saved) == 1 and sent[-1]["path"] == str(saved[0]) and cv2.imread(str(saved[0])).shape == (480, 640, 3)
 
 
-def test_kernel_widget_controls(seed_model, models, astronaut_frame, tmp_path, monkeypatch):
+def test_kernel_widget_controls(classic_model, models, astronaut_frame, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    demo = KernelCameraDemo(EmotionPredictor(seed_model), source=SyntheticFrames([astronaut_frame]), models=models)
+    demo = KernelCameraDemo(EmotionPredictor(classic_model), source=SyntheticFrames([astronaut_frame]), models=models)
     assert demo.model_picker.layout.display != "none" and len(demo.model_picker.options) == 3
     assert demo.snapshot() is None and "No snapshot" in demo.status.value
     demo.cover_switch.value = True
@@ -50,5 +50,5 @@ def test_kernel_widget_controls(seed_model, models, astronaut_frame, tmp_path, m
     assert path.is_file() and str(path) in demo.status.value and demo.session.cover
     demo.model_picker.value = str(models[0][1])
     assert demo.predictor.path == models[0][1]
-    alone = KernelCameraDemo(EmotionPredictor(seed_model), source=SyntheticFrames([astronaut_frame]), models=[])
+    alone = KernelCameraDemo(EmotionPredictor(classic_model), source=SyntheticFrames([astronaut_frame]), models=[])
     assert alone.model_picker.layout.display == "none"  # one model: no picker

@@ -71,11 +71,11 @@ def test_receptive_field(capsys):
     fails(ex.check_receptive_field, lambda layers: 24, match="expected")
 
 
-def test_seed_receptive_field_matches_anatomy():
+def test_classic_receptive_field_matches_anatomy():
     from emojify_lib.lessons import anatomy
     from emojify_lib.model import networks as models
 
-    fields = {f.name: f.size for f in anatomy.receptive_fields(models.seed_cnn())}
+    fields = {f.name: f.size for f in anatomy.receptive_fields(models.classic_cnn())}
     assert fields["pool3"] == right_rf([(3, 1), (3, 1), (2, 2), (3, 1), (2, 2), (3, 1), (2, 2)]) == 24
 
 

@@ -11,7 +11,7 @@ import keras
 @pytest.fixture(scope="module")
 def seed():
     keras.utils.set_random_seed(0)
-    return models.seed_cnn()
+    return models.classic_cnn()
 
 
 def test_formulas():

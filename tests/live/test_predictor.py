@@ -10,32 +10,32 @@ from emojify_lib.live.predictor import EmotionPredictor
 
 
 @pytest.fixture(scope="module")
-def predictor(seed_model):
-    return EmotionPredictor(seed_model)
+def predictor(classic_model):
+    return EmotionPredictor(classic_model)
 
 
-def test_classify_batch_equals_model_per_face(predictor, seed_model):
+def test_classify_batch_equals_model_per_face(predictor, classic_model):
     faces = np.random.default_rng(0).integers(0, 256, (5, 48, 48), dtype=np.uint8)
     batch = predictor.classify(faces)
     assert batch.shape == (5, 7) and batch.dtype == np.float32
     for face, probs in zip(faces, batch):
-        single = seed_model(face[None, :, :, None].astype("float32"), training=False).numpy()[0]
+        single = classic_model(face[None, :, :, None].astype("float32"), training=False).numpy()[0]
         np.testing.assert_allclose(probs, single, atol=1e-5)
     assert predictor.classify(np.zeros((0, 48, 48), np.uint8)).shape == (0, 7)
     with pytest.raises(ImageError, match=r"\(N, 48, 48\)"):
         predictor.classify(np.zeros((2, 32, 32), np.uint8))
 
 
-def test_tflite_backend_gives_the_same_probabilities(seed_model, predictor):
-    fast = EmotionPredictor(seed_model, backend="tflite")
+def test_tflite_backend_gives_the_same_probabilities(classic_model, predictor):
+    fast = EmotionPredictor(classic_model, backend="tflite")
     faces = np.random.default_rng(1).integers(0, 256, (3, 48, 48), dtype=np.uint8)
     np.testing.assert_allclose(fast.classify(faces), predictor.classify(faces), atol=1e-4)
     np.testing.assert_allclose(fast.classify(faces[:1]), predictor.classify(faces[:1]), atol=1e-4)
     with pytest.raises(ValueError, match="backend"):
-        EmotionPredictor(seed_model, backend="onnx")
+        EmotionPredictor(classic_model, backend="onnx")
 
 
-def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_frame):
+def test_detect_every_reuses_boxes_between_detections(classic_model, astronaut_frame):
     from emojify_lib.live.faces import FaceDetector
 
     calls, near = [], []
@@ -49,7 +49,7 @@ def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_fram
             near.append(1)
             return super().detect_near(frame, boxes, **kwargs)
 
-    p = EmotionPredictor(seed_model, detector=CountingDetector(), detect_every=3)
+    p = EmotionPredictor(classic_model, detector=CountingDetector(), detect_every=3)
     results = [p.predict(astronaut_frame) for _ in range(7)]
     assert len(calls) == 3 and all(len(r) == 1 for r in results)  # full detections on frames 0, 3, 6
     assert len(near) == 4  # in between, only near the face already found
@@ -59,7 +59,7 @@ def test_detect_every_reuses_boxes_between_detections(seed_model, astronaut_fram
         p.predict(blank)
     assert len(calls) == 6  # with no face to follow, it looks on every frame
     with pytest.raises(ValueError, match="detect_every"):
-        EmotionPredictor(seed_model, detect_every=0)
+        EmotionPredictor(classic_model, detect_every=0)
 
 
 def test_predict_astronaut(predictor, astronaut_frame):
@@ -82,8 +82,8 @@ def test_wrong_frames_raise_image_error(predictor, frame, message):
         predictor.predict(frame)
 
 
-def test_smoothing_follows_each_face_separately(seed_model):
-    p = EmotionPredictor(seed_model, smoothing=0.5)
+def test_smoothing_follows_each_face_separately(classic_model):
+    p = EmotionPredictor(classic_model, smoothing=0.5)
     frame = lfw_faces_frame(3)
     first = sorted((q.box[0], q.track) for q in p.predict(frame))
     again = sorted((q.box[0], q.track) for q in p.predict(frame))
@@ -92,7 +92,7 @@ def test_smoothing_follows_each_face_separately(seed_model):
     assert {q.track for q in p.predict(frame)}.isdisjoint({t for _, t in first})
 
 
-def test_smoothing_damps_flicker(seed_model, astronaut_frame):
+def test_smoothing_damps_flicker(classic_model, astronaut_frame):
     class Flicker:
         """A model whose answer alternates between two classes on every call."""
         def __init__(self):
@@ -113,15 +113,15 @@ def test_smoothing_damps_flicker(seed_model, astronaut_frame):
     assert changes(raw_labels) == 7 and changes(smooth_labels) <= 1
     assert len({p.track for p in [smooth.predict(astronaut_frame)[0] for _ in range(3)]}) == 1
     with pytest.raises(ValueError):
-        EmotionPredictor(seed_model, smoothing=1.0)
+        EmotionPredictor(classic_model, smoothing=1.0)
 
 
-def test_from_path(tmp_path, monkeypatch, seed_model):
+def test_from_path(tmp_path, monkeypatch, classic_model):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     with pytest.raises(ModelError, match="No model to use.*reference.*lesson 05"):
         EmotionPredictor.from_path()
     path = models.default_model_path()
-    seed_model.save(path)
+    classic_model.save(path)
     models.write_model_info(path, data_source="sample")
     chosen = EmotionPredictor.from_path()  # no reference model here: the sample model, with both warnings
     assert "synthetic sample" in chosen.warning and "reference model is not set up" in chosen.warning

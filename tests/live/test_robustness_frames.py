@@ -12,8 +12,8 @@ from emojify_lib.live.predictor import EmotionPredictor
 
 
 @pytest.fixture(scope="module")
-def predictor(seed_model):
-    return EmotionPredictor(seed_model)
+def predictor(classic_model):
+    return EmotionPredictor(classic_model)
 
 
 def _check(predictor, frame):

@@ -10,8 +10,8 @@ from emojify_lib.testing import lfw_faces_frame
 
 
 @pytest.fixture(scope="module")
-def predictor(seed_model):
-    return EmotionPredictor(seed_model)
+def predictor(classic_model):
+    return EmotionPredictor(classic_model)
 
 
 def test_step_returns_every_face_and_the_main_one(predictor, astronaut_frame):

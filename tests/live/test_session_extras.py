@@ -12,8 +12,8 @@ from emojify_lib.testing import lfw_faces_frame
 
 
 @pytest.fixture(scope="module")
-def predictor(seed_model):
-    return EmotionPredictor(seed_model)
+def predictor(classic_model):
+    return EmotionPredictor(classic_model)
 
 
 def test_cover_mode_hides_each_face_under_its_emoji(predictor):
@@ -49,10 +49,10 @@ def test_snapshot_writes_one_png_only_when_asked(predictor, tmp_path, monkeypatc
     assert sorted(p.name for p in tmp_path.rglob("*")) == sorted(["snapshots", first.name, second.name])
 
 
-def test_model_choices_and_switching(seed_model, tmp_path):
+def test_model_choices_and_switching(classic_model, tmp_path):
     assert model_choices(tmp_path) == []
-    seed_model.save(tmp_path / "reference.keras")
-    seed_model.save(tmp_path / "emotion_cnn.keras")
+    classic_model.save(tmp_path / "reference.keras")
+    classic_model.save(tmp_path / "emotion_cnn.keras")
     (tmp_path / "reference.json").write_text('{"description": "reference model"}')
     (tmp_path / "emotion_cnn.json").write_text('{"data_source": "sample"}')
     choices = model_choices(tmp_path)

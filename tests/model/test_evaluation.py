@@ -1,4 +1,4 @@
-"""emojify_lib.evaluation on small hand-computed cases and an untrained seed CNN."""
+"""emojify_lib.evaluation on small hand-computed cases and an untrained classic CNN."""
 import numpy as np
 import pytest
 
@@ -74,27 +74,27 @@ def faces():
     return np.random.default_rng(0).integers(0, 256, (5, 48, 48), dtype=np.uint8)
 
 
-def test_predict_probs_batches_match_one_call(seed_model, faces):
-    probs = ev.predict_probs(seed_model, faces, batch_size=2)
+def test_predict_probs_batches_match_one_call(classic_model, faces):
+    probs = ev.predict_probs(classic_model, faces, batch_size=2)
     assert probs.shape == (5, 7) and probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-5)
-    np.testing.assert_allclose(probs, ev.predict_probs(seed_model, faces), atol=1e-6)
-    assert ev.predict_probs(seed_model, faces[:0]).shape == (0, 7)
+    np.testing.assert_allclose(probs, ev.predict_probs(classic_model, faces), atol=1e-6)
+    assert ev.predict_probs(classic_model, faces[:0]).shape == (0, 7)
 
 
-def test_saliency_map(seed_model, faces):
-    sal = ev.saliency_map(seed_model, faces[0])
+def test_saliency_map(classic_model, faces):
+    sal = ev.saliency_map(classic_model, faces[0])
     assert sal.shape == (48, 48) and sal.dtype == np.float32
     assert np.isfinite(sal).all() and (sal >= 0).all() and sal.std() > 0
 
 
-def test_grad_cam_sequential_and_functional(seed_model, faces):
-    cam = ev.grad_cam(seed_model, faces[0])
+def test_grad_cam_sequential_and_functional(classic_model, faces):
+    cam = ev.grad_cam(classic_model, faces[0])
     assert cam.shape == (48, 48) and np.isfinite(cam).all()
     assert cam.min() >= 0 and cam.max() == pytest.approx(1.0) and cam.std() > 0
-    assert ev.grad_cam(seed_model, faces[1], layer_name="conv3").shape == (48, 48)
+    assert ev.grad_cam(classic_model, faces[1], layer_name="conv3").shape == (48, 48)
     with pytest.raises(ValueError, match="no layer named"):
-        ev.grad_cam(seed_model, faces[0], layer_name="nope")
+        ev.grad_cam(classic_model, faces[0], layer_name="nope")
 
     import keras
     from keras import layers

@@ -13,8 +13,8 @@ def _faces(n=6, seed=0):
     return np.random.default_rng(seed).integers(0, 256, (n, 48, 48, 1)).astype("float32")
 
 
-def test_seed_cnn_is_the_classic_architecture():
-    m = models.seed_cnn()
+def test_classic_cnn_is_the_classic_architecture():
+    m = models.classic_cnn()
     kinds = [type(l).__name__ for l in m.layers]
     assert kinds == ["Rescaling", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Conv2D", "MaxPooling2D",
                      "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
@@ -37,13 +37,13 @@ def test_strong_cnn_shapes_and_regularisation():
 
 def test_rescaling_lives_in_the_model():
     """Raw 0-255 pixels and pre-scaled pixels must NOT give the same output: only raw is right."""
-    m = models.seed_cnn()
+    m = models.classic_cnn()
     x = _faces()
     assert not np.allclose(m(x).numpy(), m(x / 255.0).numpy(), atol=1e-4)
 
 
 def test_keras_round_trip(tmp_path):
-    m = models.seed_cnn()
+    m = models.classic_cnn()
     path = tmp_path / "m.keras"
     m.save(path)
     loaded = models.load_model(path)
@@ -51,7 +51,7 @@ def test_keras_round_trip(tmp_path):
 
 
 def test_classic_h5_weights_load_with_outputs_reordered(tmp_path):
-    m = models.seed_cnn()
+    m = models.classic_cnn()
     path = models.save_classic_weights(m, tmp_path / "emotion_model.h5")
     import h5py
     with h5py.File(path) as f:
@@ -81,7 +81,7 @@ def test_missing_empty_truncated_and_foreign_files(tmp_path):
     with pytest.raises(ModelError, match="empty"):
         models.load_model(tmp_path / "empty.keras")
     good = tmp_path / "good.keras"
-    models.seed_cnn().save(good)
+    models.classic_cnn().save(good)
     blob = good.read_bytes()
     (tmp_path / "cut.keras").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(ModelError, match="truncated or corrupt"):
@@ -117,7 +117,7 @@ def test_find_trained_model_and_info(tmp_path, monkeypatch):
     with pytest.raises(ModelError, match="No trained model found"):
         models.load_model()
     path = models.default_model_path()
-    models.seed_cnn().save(path)
+    models.classic_cnn().save(path)
     models.write_model_info(path, data_source="sample", epochs_run=2)
     assert models.find_trained_model() == path
     assert models.read_model_info(path)["data_source"] == "sample"

