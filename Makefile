@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course reference test app setup system-deps notebooks bench clean
+.PHONY: course reference test app setup system-deps notebooks student bench clean
 
 course: $(STAMP)  ## set up .venv and the reference model, open the course in JupyterLab (sample data unless FER2013 is in data/)
 	@$(BIN)/python -m emojify_lib reference || echo "(the course runs without it; lessons 06-07 then use your own model)"
@@ -34,6 +34,9 @@ system-deps:  ## Chromium + ChromeDriver (browser test) and Xvfb (desktop-window
 
 notebooks: $(STAMP)  ## re-run every lesson in quick mode and store its outputs (deterministic metadata)
 	$(BIN)/python tools/run_notebooks.py
+
+student: $(STAMP)  ## write the student edition (exercises as `# YOUR CODE HERE` stubs, no solutions) to student/ with nbgrader
+	$(BIN)/python tools/make_student.py --out student
 
 bench: $(STAMP)  ## run the benchmarks and write benchmarks/results.md
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python benchmarks/run_all.py

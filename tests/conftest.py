@@ -31,10 +31,11 @@ def classic_model():
 
 
 def fails(check, *args, match):
-    """Run an exercise grader on a wrong answer: it must raise ExerciseFailed matching ``match``; the message."""
+    """Run an exercise grader's strict check (what nbgrader's autograder sees) on a wrong answer: it must raise
+    ExerciseFailed matching ``match``; returns the message."""
     from emojify_lib.exercises import ExerciseFailed
 
     with pytest.raises(ExerciseFailed, match=match) as info:
-        check(*args)
+        getattr(check, "check", check)(*args)
     assert str(info.value).startswith("❌")
     return str(info.value)

@@ -1,0 +1,99 @@
+"""Both editions of the lessons: the instructor notebooks carry nbgrader's solution markers and every grader
+passes (nbval checks each lesson's stored score line); ``make student`` (nbgrader) writes a student edition that
+holds no solution, runs top to bottom, and reports its exercises as open instead of crashing."""
+from __future__ import annotations
+
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from make_student import lessons, make_student  # noqa: E402
+
+LESSONS = [p.name for p in lessons(ROOT / "notebooks")]
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
+
+def solution_lines(nb) -> set[str]:
+    """Lines inside the solution markers that appear nowhere else in the instructor notebook."""
+    inside, outside = set(), set()
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        in_solution = False
+        for line in cell.source.splitlines():
+            text = line.strip()
+            if text in (BEGIN, END):
+                in_solution = text == BEGIN
+            elif text and not text.startswith("#"):
+                (inside if in_solution else outside).add(text)
+    return inside - outside
+
+
+def graded_pairs(nb):
+    """(solution cell, the grading cell after it) for every exercise."""
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    return [(c, nxt) for c, nxt in zip(cells, cells[1:]) if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+@pytest.fixture(scope="module")
+def student(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    make_student(out)
+    return out
+
+
+def instructor(name):
+    return nbformat.read(ROOT / "notebooks" / name, as_version=4)
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_instructor_edition_marks_every_exercise_for_nbgrader(name):
+    nb = instructor(name)
+    pairs = graded_pairs(nb)
+    assert len(pairs) >= 2, f"{name}: a lesson has at least two exercises for the learner to write"
+    ids = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if "nbgrader" in c.metadata]
+    assert len(ids) == len(set(ids)), f"{name}: nbgrader grade_ids must be unique"
+    for answer, check in pairs:
+        assert BEGIN in answer.source and END in answer.source, f"{name}: {answer.metadata['nbgrader']['grade_id']}"
+        meta = check.metadata.get("nbgrader", {})
+        assert meta.get("grade") and meta.get("locked") and meta.get("points", 0) > 0, \
+            f"{name}: the cell after {answer.metadata['nbgrader']['grade_id']} must be its locked, graded check"
+    assert not any("inspect.getsource" in c.source for c in nb.cells), f"{name} prints library source"
+    last_code = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert ".score()" in last_code.source and "NBVAL_CHECK_OUTPUT" in last_code.source, \
+        f"{name}: the last code cell prints the score line, checked by nbval"
+    stored = "".join(o.get("text", "") for o in last_code.outputs)
+    n = len(pairs)
+    assert re.search(rf"{n} of {n} exercises passed", stored), f"{name}: the stored score line is {stored!r}"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_student_edition_holds_no_solution(student, name):
+    nb = nbformat.read(student / name, as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert BEGIN not in text and END not in text
+    leaked = sorted(line for line in solution_lines(instructor(name)) if line in text)
+    assert not leaked, f"student/{name} still holds solution lines: {leaked[:5]}"
+    assert text.count("raise NotImplementedError()") == len(graded_pairs(instructor(name)))
+    assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "outputs are cleared"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_student_edition_runs_top_to_bottom_and_reports_open_exercises(student, name, monkeypatch):
+    monkeypatch.setenv("EMOJIFY_QUICK", "1")
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    monkeypatch.delenv("EMOJIFY_STRICT_EXERCISES", raising=False)
+    nb = nbformat.read(student / name, as_version=4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(student)}}).execute()
+    out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "stream")
+    n = len(graded_pairs(instructor(name)))
+    assert f"0 of {n} exercises passed" in out and "Still open:" in out
+    assert out.count("⬜ Not answered yet") >= n
