@@ -91,7 +91,9 @@ def test_student_edition_runs_top_to_bottom_and_reports_open_exercises(student, 
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.delenv("EMOJIFY_STRICT_EXERCISES", raising=False)
     nb = nbformat.read(student / name, as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(student)}}).execute()
+    # run from notebooks/ (student/ sits at the same depth, so the lessons' relative paths hold)
+    NotebookClient(nb, timeout=600, kernel_name="python3",
+                   resources={"metadata": {"path": str(ROOT / "notebooks")}}).execute()
     out = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
                   if o.output_type == "stream")
     n = len(graded_pairs(instructor(name)))
