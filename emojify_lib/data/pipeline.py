@@ -7,8 +7,26 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.emotions import NUM_CLASSES
 from ..core.errors import DataError, ImageError
 from ..core.images import SIZE, as_faces
+
+
+def class_weights(labels, num_classes: int | None = None) -> dict[int, float]:
+    """Balanced class weights ``n / (k · n_c)`` for Keras's ``fit(class_weight=...)`` (defined in lesson 03).
+
+    ``labels`` are int class ids ``(N,)``; ``k`` is ``num_classes`` (default: 7, FER2013's classes). A rare class
+    gets a weight above 1, a common one below 1; a balanced set gets 1 everywhere. A class with no examples gets
+    weight 0 (it never appears, so its weight is never used) instead of a division by zero.
+    """
+    k = NUM_CLASSES if num_classes is None else int(num_classes)
+    y = np.asarray(labels).ravel()
+    if y.size == 0:
+        raise DataError("class_weights: no labels given; pass the training labels, e.g. data.y_train")
+    if y.min() < 0 or y.max() >= k:
+        raise DataError(f"class_weights: labels must lie in 0..{k - 1}, got {int(y.min())}..{int(y.max())}")
+    counts = np.bincount(y.astype(np.int64), minlength=k)
+    return {c: float(y.size / (k * n)) if n else 0.0 for c, n in enumerate(counts)}
 
 
 def augmentation_layers(seed: int = 0):
