@@ -16,6 +16,7 @@ from ..core import config
 from ..core.emotions import CANONICAL_TO_CLASSIC, EMOTIONS, NUM_CLASSES
 from ..core.errors import ModelError
 from ..core.images import SIZE
+from .reference import REFERENCE_FILE
 
 import keras
 from keras import layers
@@ -109,7 +110,7 @@ def find_trained_model() -> Path | None:
     folder = config.models_dir()
     if default_model_path().is_file():
         return default_model_path()
-    found = sorted((p for p in folder.glob("*.keras") if p.name != "reference.keras" and ".partial" not in p.name),
+    found = sorted((p for p in folder.glob("*.keras") if p.name != REFERENCE_FILE and ".partial" not in p.name),
                    key=lambda p: p.stat().st_mtime, reverse=True)
     if found:
         return found[0]
