@@ -26,7 +26,7 @@ def test_help_lists_commands():
 def trained_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli")
     out = folder / "cli.keras"
-    r = run("train", "--epochs", "3", "--out", str(out), env={"EMOJIFY_QUICK": "1", "EMOJIFY_MODELS": str(folder)})
+    r = run("train", "--epochs", "1", "--out", str(out), env={"EMOJIFY_QUICK": "1", "EMOJIFY_MODELS": str(folder)})
     assert r.returncode == 0, r.stderr
     assert "Best validation accuracy" in r.stdout and "synthetic sample" in r.stdout
     assert out.is_file()

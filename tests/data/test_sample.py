@@ -115,11 +115,11 @@ def test_pixels_alone_carry_some_signal_but_not_all():
 
 
 def test_a_small_cnn_learns_the_classes():
-    """A tiny CNN, 3 CPU epochs on the quick split, must reach > 50 % validation accuracy.
+    """A tiny CNN (16-32-64 filters), 3 CPU epochs on the quick split, must reach > 50 % validation accuracy.
 
     Chance is 1/7 ≈ 14 %, so 50 % is more than three times chance; a mistake that breaks the link between
     images and labels (a shuffled label array, a wrong class order) keeps accuracy near 14 %. Measured here:
-    about 60-75 % after 3 epochs, so the threshold leaves a margin for run-to-run variation.
+    62 % after 3 epochs with seed 0 (31 %, 50 %, 62 % per epoch).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from emojify_lib.core import config
@@ -134,14 +134,14 @@ def test_a_small_cnn_learns_the_classes():
     model = keras.Sequential([
         keras.Input((48, 48, 1)),
         layers.Rescaling(1 / 255),
+        layers.Conv2D(16, 3, activation="relu"),
         layers.Conv2D(32, 3, activation="relu"),
-        layers.Conv2D(64, 3, activation="relu"),
         layers.MaxPooling2D(),
-        layers.Conv2D(128, 3, activation="relu"),
+        layers.Conv2D(64, 3, activation="relu"),
         layers.MaxPooling2D(),
         layers.Flatten(),
         layers.Dropout(0.3),
-        layers.Dense(128, activation="relu"),
+        layers.Dense(64, activation="relu"),
         layers.Dense(NUM_CLASSES, activation="softmax"),
     ])
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy",
