@@ -1,4 +1,5 @@
-"""Group 4 — data loading: a 35,887-row FER2013-format csv and a folder tree of 35,887 PNGs (generated)."""
+"""Group 4 — data loading: a 35,887-row FER2013-format csv and a folder tree of 35,887 PNGs (generated); drawing
+the bundled sample faces."""
 from __future__ import annotations
 
 import tempfile
@@ -9,6 +10,7 @@ import numpy as np
 from common import Results
 
 from emojify_lib.data import fer2013 as data
+from emojify_lib.data import sample
 
 ROWS = {"train": 28_709, "val": 3_589, "test": 3_589}  # FER2013's split sizes
 
@@ -35,6 +37,9 @@ def main() -> Results:
         seconds = time.perf_counter() - start
         assert sum(len(v[1]) for v in loaded.values()) == 35_887
         res.add("load folders train/ val/ test/, 35,887 PNGs", seconds, "s", f"{35_887 / seconds:,.0f} images/s")
+    start = time.perf_counter()
+    sample.make_sample(n_per_class=50, seed=7)  # 350 drawn faces
+    res.add("draw the bundled sample faces", (time.perf_counter() - start) / 350 * 1000, "ms/face", "350 faces")
     res.save()
     return res
 
