@@ -2,12 +2,9 @@
 import math
 
 import keras
-import numpy as np
-import pytest
 from keras import layers
 
 from emojify_lib.exercises import lesson04 as ex
-from emojify_lib.lessons import anatomy
 from emojify_lib.model import networks
 from conftest import fails
 
