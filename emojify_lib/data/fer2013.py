@@ -52,6 +52,27 @@ def _parse_pixels(text: str, where: str) -> np.ndarray:
     return values.astype(np.uint8).reshape(SIZE, SIZE)
 
 
+def _parse_label(text: str, where: str) -> int:
+    """Parse one row's emotion field into a canonical id 0-6."""
+    text = text.strip()
+    if not text.isdigit() or int(text) >= NUM_CLASSES:
+        raise DataError(f"{where}: emotion label {text[:20]!r} is not an id 0-6 "
+                        f"({', '.join(f'{i} {n}' for i, n in enumerate(EMOTIONS))})")
+    return int(text)
+
+
+def read_csv_row(line: str, where: str = "csv row") -> tuple[np.ndarray, int]:
+    """One line of ``fer2013.csv``, ``"emotion,pixels,Usage"``, as ``(face uint8 (48, 48), label int)``.
+
+    Defined in lesson 03. :class:`DataError` naming ``where`` when the row has the wrong number of fields, a label
+    that is not an id 0-6, or pixels that are not 2,304 whole numbers 0-255.
+    """
+    fields = line.rstrip("\r\n").split(",")
+    if len(fields) != 3:
+        raise DataError(f"{where}: expected 3 comma-separated fields (emotion,pixels,Usage), found {len(fields)}")
+    return _parse_pixels(fields[1].strip(), where), _parse_label(fields[0], where)
+
+
 def load_fer2013_csv(path: str | Path, errors: str = "raise") -> dict[str, Split]:
     """Load Kaggle's ``fer2013.csv`` (columns ``emotion,pixels,Usage``).
 
@@ -91,10 +112,7 @@ def load_fer2013_csv(path: str | Path, errors: str = "raise") -> dict[str, Split
                 try:
                     if len(row) != len(header):
                         raise DataError(f"{where}: expected {len(header)} fields, found {len(row)}")
-                    label_text = row[i_emotion].strip()
-                    if not label_text.isdigit() or int(label_text) >= NUM_CLASSES:
-                        raise DataError(f"{where}: emotion label {label_text[:20]!r} is not an id 0-6 "
-                                        f"({', '.join(f'{i} {n}' for i, n in enumerate(EMOTIONS))})")
+                    label = _parse_label(row[i_emotion], where)
                     usage = row[i_usage].strip() if i_usage is not None else "Training"
                     if usage not in USAGE_TO_SPLIT:
                         raise DataError(f"{where}: Usage {usage[:20]!r} is not one of {list(USAGE_TO_SPLIT)}")
@@ -106,7 +124,7 @@ def load_fer2013_csv(path: str | Path, errors: str = "raise") -> dict[str, Split
                     continue
                 split = USAGE_TO_SPLIT[usage]
                 xs[split].append(face)
-                ys[split].append(int(label_text))
+                ys[split].append(label)
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not a UTF-8 text csv (byte {exc.start}: {exc.reason}); "
                         "is it the right file, fully downloaded?") from None
@@ -146,6 +164,21 @@ def split_validation(x: np.ndarray, y: np.ndarray, fraction: float = 0.1, seed: 
 
 
 # -------------------------------------------------------------------------------------------- folders
+def read_folder_image(path: str | Path) -> tuple[np.ndarray, int]:
+    """One image of the folder version, e.g. ``train/happy/0001.jpg``, as ``(face uint8 (48, 48), label int)``.
+
+    Defined in lesson 03. The label comes from the folder's *name* (any spelling in
+    :data:`emojify_lib.core.emotions.FOLDER_ALIASES`), never from its alphabetical position. :class:`ImageError`
+    when the file is not a readable image, :class:`DataError` when its folder is not an emotion class.
+    """
+    path = Path(path)
+    name = FOLDER_ALIASES.get(path.parent.name.lower())
+    if name is None:
+        raise DataError(f"{path}: folder name {path.parent.name!r} is not an emotion class; "
+                        f"use one of {sorted(set(FOLDER_ALIASES))}")
+    return to_gray48(read_image(path), where=str(path)), EMOTIONS.index(name)
+
+
 def load_image_folder(folder: str | Path) -> tuple[Split, int]:
     """Load one split folder holding a sub-folder per class (any accepted class name, see
     :data:`emojify_lib.emotions.FOLDER_ALIASES`). Returns ``((x, y), n_unreadable)``; unreadable files are
@@ -166,11 +199,12 @@ def load_image_folder(folder: str | Path) -> tuple[Split, int]:
             raise DataError(f"{sub} holds no images (.png/.jpg); remove the folder or add its images")
         for file in files:
             try:
-                faces.append(to_gray48(read_image(file), where=str(file)))
+                face, label = read_folder_image(file)
             except ImageError as exc:
                 bad.append(str(exc))
                 continue
-            labels.append(EMOTIONS.index(name))
+            faces.append(face)
+            labels.append(label)
     if bad:
         warnings.warn(f"{folder}: skipped {len(bad)} unreadable image(s); first: {bad[0]}", stacklevel=2)
     if not faces:

@@ -13,7 +13,9 @@ from ..core.images import SIZE, as_faces
 
 
 def class_weights(labels, num_classes: int | None = None) -> dict[int, float]:
-    """Balanced class weights ``n / (k · n_c)`` for Keras's ``fit(class_weight=...)`` (defined in lesson 03).
+    """Balanced class weights ``n / (k · n_c)`` for Keras's ``fit(class_weight=...)``, as ``{class id: weight}``.
+
+    Defined in lesson 03 (lesson 05 passes them to ``fit``).
 
     ``labels`` are int class ids ``(N,)``; ``k`` is ``num_classes`` (default: 7, FER2013's classes). A rare class
     gets a weight above 1, a common one below 1; a balanced set gets 1 everywhere. A class with no examples gets

@@ -23,7 +23,7 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: str = "valid") ->
     """Length of one side of a convolution's (or pooling's) output for an input side ``n``, window ``k``.
 
     ``"valid"``: only windows that fit, ``(n - k) // stride + 1``. ``"same"``: the input is zero-padded so that
-    ``ceil(n / stride)`` windows fit (``n`` itself at stride 1).
+    ``ceil(n / stride)`` windows fit (``n`` itself at stride 1). Defined in lesson 04.
     """
     if padding == "valid":  # lesson 02's formula with no padding
         return output_size(n, k, 0, stride)
@@ -33,7 +33,8 @@ def conv_output_size(n: int, k: int, stride: int = 1, padding: str = "valid") ->
 
 
 def conv_params(k: int | tuple[int, int], c_in: int, c_out: int, bias: bool = True) -> int:
-    """Weights of a 2-D convolution: ``c_out`` kernels of ``k × k × c_in`` numbers, plus a bias each."""
+    """Weights of a 2-D convolution: ``c_out`` kernels of ``k × k × c_in`` numbers, plus a bias each.
+    Defined in lesson 04."""
     kh, kw = (k, k) if isinstance(k, int) else k
     return (kh * kw * c_in + int(bias)) * c_out
 

@@ -86,6 +86,35 @@ def test_missing_empty_wrong_header_and_empty_split(tmp_path):
         data.load_fer2013_csv(tmp_path / "binary.csv")
 
 
+def test_read_csv_row_one_line_and_its_errors():
+    face, label = data.read_csv_row(_row(5, _pixels(value=9)))
+    assert face.dtype == np.uint8 and face.shape == (48, 48) and (face == 9).all()
+    assert label == 5 and type(label) is int
+    pixels = " ".join(str(v % 256) for v in range(2304))
+    assert data.read_csv_row(f"0,{pixels},PrivateTest\r\n")[0][1, 0] == 48  # row by row: pixel 48 starts row 1
+    for line, message in [(_row(7, _pixels()), "not an id 0-6"), (_row(3, _pixels(2303)), "expected 2304 pixels"),
+                          (_row(3, _pixels(value=300)), "0-255"), ("3,7 7", "expected 3 comma-separated"),
+                          (_row(3, "7 x" + " 7" * 2302), "'x' is not a whole number")]:
+        with pytest.raises(DataError, match=message):
+            data.read_csv_row(line, where="line 9")
+
+
+def test_read_folder_image_labels_by_folder_name(tmp_path):
+    for folder, label in [("neutral", 6), ("sad", 4), ("Surprised", 5), ("disgusted", 1)]:
+        path = tmp_path / "train" / folder / "x.png"
+        path.parent.mkdir(parents=True)
+        cv2.imwrite(str(path), np.full((48, 48), label, np.uint8))
+        face, got = data.read_folder_image(path)
+        assert got == label and face.shape == (48, 48) and (face == label).all()
+    (tmp_path / "contempt").mkdir()
+    cv2.imwrite(str(tmp_path / "contempt" / "y.png"), np.zeros((48, 48), np.uint8))
+    with pytest.raises(DataError, match="'contempt' is not an emotion class"):
+        data.read_folder_image(tmp_path / "contempt" / "y.png")
+    (tmp_path / "train" / "sad" / "bad.jpg").write_text("no picture")
+    with pytest.raises(ImageError, match="bad.jpg: not a readable image"):
+        data.read_folder_image(tmp_path / "train" / "sad" / "bad.jpg")
+
+
 @pytest.mark.parametrize("names", ["emojify", "kaggle"])
 def test_folders_both_naming_schemes_map_by_name(tmp_path, splits, names):
     root = data.write_image_folders(tmp_path / "fer", {"train": splits["train"], "test": splits["test"]}, names)
