@@ -30,7 +30,7 @@ _EXPORTS = {
     "SIZE": "core.images", "as_gray": "core.images", "as_batch": "core.images", "read_image": "core.images",
     "to_gray48": "core.images",
     "Dataset": "data.fer2013", "load_dataset": "data.fer2013", "load_fer2013_csv": "data.fer2013",
-    "load_fer2013_folders": "data.fer2013", "make_tf_dataset": "data.pipeline", "class_weights": "data.pipeline",
+    "load_fer2013_folders": "data.fer2013", "read_csv_row": "data.fer2013", "read_folder_image": "data.fer2013", "make_tf_dataset": "data.pipeline", "class_weights": "data.pipeline",
     "classic_cnn": "model.networks", "strong_cnn": "model.networks", "build_model": "model.networks",
     "load_model": "model.networks", "MODEL_NAMES": "model.networks",
     "train": "model.training", "plot_history": "model.training",
