@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ["ExerciseFailed", "ExerciseOpen", "passed", "fail", "call", "expect_close", "grader", "score",
-           "strict", "Score"]
+           "strict", "Score", "results"]
 
 
 class ExerciseFailed(AssertionError):
@@ -181,13 +181,17 @@ class Score:
         return line
 
 
-def score(lesson: str) -> Score:
-    """Print and return the lesson's score line, e.g. ``Lesson 01: 3 of 4 exercises passed. Still open: …``.
-    An exercise whose grading cell never ran counts as open."""
+def results(lesson: str) -> Score:
+    """The lesson's exercise results in this kernel; an exercise whose grading cell never ran counts as open."""
     if lesson not in EXERCISES:
         raise ValueError(f"no exercises are registered for lesson {lesson!r}; known: {sorted(EXERCISES)}")
     result = Score(lesson)
     for title in EXERCISES[lesson]:
         getattr(result, RESULTS.get((lesson, title), "open")).append(title)
-    print(result)
     return result
+
+
+def score(lesson: str) -> None:
+    """Print the lesson's score line, e.g. ``Lesson 01: 3 of 4 exercises passed. Still open: …`` (the last cell
+    of every lesson)."""
+    print(results(lesson))
