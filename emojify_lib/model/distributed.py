@@ -10,7 +10,9 @@ of this: ``train()`` uses ``MirroredStrategy`` there.
 A worker is started with ``TF_CONFIG`` (TensorFlow's standard) or ``python -m emojify_lib train --workers
 host:port,host:port --index I``; worker 0 is the chief, the only one that writes the model file and its JSON
 record. Each worker keeps a checkpoint of its own (identical) state every epoch in
-``models/backup/<name>.worker<I>/``, so a cluster started again with the same arguments resumes.
+``models/backup/<name>.worker<I>/``, so a cluster started again with the same arguments resumes. When a worker
+dies, the others notice once its heartbeats stop (TensorFlow's coordination service, some seconds) and end with a
+:class:`ClusterError` that says so; start every worker again and they go on from the last finished epoch.
 
 TensorFlow must set up a worker before it runs its first operation, so :func:`join_cluster` has to come first in
 a fresh process. Before TensorFlow opens its ports, the workers meet in a plain-socket handshake on those same
