@@ -10,7 +10,9 @@ of this: ``train()`` uses ``MirroredStrategy`` there.
 A worker is started with ``TF_CONFIG`` (TensorFlow's standard) or ``python -m emojify_lib train --workers
 host:port,host:port --index I``; worker 0 is the chief, the only one that writes the model file and its JSON
 record. Each worker keeps a checkpoint of its own (identical) state every epoch in
-``models/backup/<name>.worker<I>/``, so a cluster started again with the same arguments resumes.
+``models/backup/<name>.worker<I>/``, so a cluster started again with the same arguments resumes. When a worker
+dies, the others notice once its heartbeats stop (TensorFlow's coordination service, some seconds) and end with a
+:class:`ClusterError` that says so; start every worker again and they go on from the last finished epoch.
 
 TensorFlow must set up a worker before it runs its first operation, so :func:`join_cluster` has to come first in
 a fresh process. Before TensorFlow opens its ports, the workers meet in a plain-socket handshake on those same
@@ -174,6 +176,13 @@ def join_cluster(workers: str | list[str] | None = None, index: int | None = Non
     return strategy
 
 
+def _first_line(message: str) -> str:
+    """TensorFlow's error message without its ``{{function_node ...}}`` prefix: the first line, at most 160 chars."""
+    import re
+
+    return re.sub(r"\{\{.*?\}\}\s*", "", str(message)).strip().split("\n")[0][:160]
+
+
 def _sum_over_workers(strategy, values):
     """``values`` (numbers) summed over the workers, as a NumPy array (one all-reduce; every worker must call)."""
     import tensorflow as tf
@@ -299,8 +308,18 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
     callbacks.on_train_begin()
     started = time.perf_counter()
     for epoch in range(start_epoch, epochs):
-        totals = sum(train_step(batch) for batch in train_ds).numpy()
-        val = sum(val_step(batch) for batch in val_ds).numpy()
+        try:
+            totals = sum(train_step(batch) for batch in train_ds).numpy()
+            val = sum(val_step(batch) for batch in val_ds).numpy()
+        except (tf.errors.UnavailableError, tf.errors.CancelledError, tf.errors.AbortedError,
+                tf.errors.DeadlineExceededError) as exc:  # a peer stopped: its heartbeats ended
+            if epoch:
+                kept = (f"its checkpoint after epoch {epoch} is kept in {backup_dir}: start every worker again "
+                        "with the same command to resume from there")
+            else:
+                kept = "no epoch had finished yet: start every worker again with the same command"
+            raise ClusterError(f"worker {worker}: lost the other worker(s) during epoch {epoch + 1}/{epochs} "
+                               f"({type(exc).__name__}: {_first_line(exc.message)}); {kept}") from None
         logs = {"loss": totals[0] / totals[2], "accuracy": totals[1] / totals[2],
                 "val_loss": val[0] / val[2], "val_accuracy": val[1] / val[2],
                 "learning_rate": float(keras.ops.convert_to_numpy(optimizer.learning_rate))}
@@ -325,6 +344,7 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
         models.write_model_info(
             out, data_source=data.source, data_description=data.description, model=model.name,
             epochs_run=start_epoch + epochs_run, resumed_at_epoch=start_epoch,
+            optimizer_steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps_per_epoch,
             best_val_accuracy=max(val_acc) if val_acc else None, train_images=int(len(data.train[1])),
             seconds=round(seconds, 1), images_per_second=round(rate, 1), workers=workers,
             cluster=jobs, strategy="MultiWorkerMirroredStrategy (custom step)")
@@ -345,6 +365,8 @@ def run_cli(args) -> int:
     result = train_multiworker(strategy, args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
                                out=args.out, recipe=recipe, resume=not args.restart, verbose=args.verbose)
     who = f"worker {result.worker}/{result.workers}"
+    if result.resumed_at_epoch:
+        print(f"{who}: resumed from the checkpoint after epoch {result.resumed_at_epoch}")
     if result.history.get("val_accuracy"):
         print(f"{who}: trained {args.model} for {len(result.history['loss'])} epoch(s) on {dataset.description}; "
               f"best validation accuracy {max(result.history['val_accuracy']):.1%} (chance: {1 / 7:.1%})")
