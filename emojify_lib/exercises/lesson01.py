@@ -266,23 +266,23 @@ def check_two_layer_gradients(fn) -> None:
                         else f"it has the shape of {name} itself: {want[name].shape}.")
                 fail(f"{label} has shape {g.shape}; expected {want[name].shape}", hint)
             if np.allclose(g, -want[name]) and np.abs(want[name]).max() > 1e-9:
-                fail(f"{label} has the wrong sign", "the output error is dz2 = (p − y) / N, not (y − p) / N.")
+                fail(f"{label} has the wrong sign", "the output error is dZ2 = (p − y) / N, not (y − p) / N.")
             if np.allclose(g, want[name] * len(X)):
                 fail(f"{label} is N = {len(X)} times too large",
-                     "the loss is a mean over the N examples, so dz2 = (p − y) / N.")
-            hint = {"b2": "db2 = dz2.sum(axis=0) with dz2 = (p − y) / N as an (N, 1) column.",
-                    "W2": "dW2 = H.T @ dz2, with H from the forward pass.",
-                    "b1": "db1 = dz1.sum(axis=0).",
-                    "W1": "dW1 = X.T @ dz1."}[name]
+                     "the loss is a mean over the N examples, so dZ2 = (p − y) / N.")
+            hint = {"b2": "db2 = dZ2.sum(axis=0) with dZ2 = (p − y) / N as an (N, 1) column.",
+                    "W2": "dW2 = H.T @ dZ2, with H from the forward pass.",
+                    "b1": "db1 = dZ1.sum(axis=0).",
+                    "W1": "dW1 = X.T @ dZ1."}[name]
             if name in ("W1", "b1"):
                 _, p = ref.two_layer_forward(X, params)
-                dz1_no_slope = ((p - y) / len(X))[:, None] @ params["W2"].T
-                without = X.T @ dz1_no_slope if name == "W1" else dz1_no_slope.sum(axis=0)
+                dZ1_no_slope = ((p - y) / len(X))[:, None] @ params["W2"].T
+                without = X.T @ dZ1_no_slope if name == "W1" else dZ1_no_slope.sum(axis=0)
                 if np.allclose(g, without):
                     hint = ("you forgot the sigmoid's slope in the hidden layer: "
-                            "dz1 = (dz2 @ W2.T) * H * (1 − H).")
+                            "dZ1 = (dZ2 @ W2.T) * H * (1 − H).")
                 else:
-                    hint += " Check dz1 = (dz2 @ W2.T) * H * (1 − H), the chain rule through the hidden sigmoid."
+                    hint += " Check dZ1 = (dZ2 @ W2.T) * H * (1 − H), the chain rule through the hidden sigmoid."
             expect_close(g, want[name], label, hint, atol=1e-8)
-    passed("backpropagation: dz2 = (p − y)/N, dW2 = Hᵀ dz2, dz1 = (dz2 W2ᵀ) ⊙ H(1 − H), dW1 = Xᵀ dz1, "
+    passed("backpropagation: dZ2 = (p − y)/N, dW2 = Hᵀ dZ2, dZ1 = (dZ2 W2ᵀ) ⊙ H(1 − H), dW1 = Xᵀ dZ1, "
            "and each bias gets the summed errors.")
