@@ -137,7 +137,8 @@ def check_perceptron_update(fn) -> None:
         expect_close(out[1], want_b, f"the new b of {what}",
                      "the bias moves too, by lr · error (as if it were the weight of an input that is always 1)."
                      if error != 0 else hint)
-    passed("mistakes move the weights by lr · (y − ŷ) · x and the bias by lr · (y − ŷ); right answers change nothing.")
+    passed("mistakes move the weights by lr · (y − ŷ) · x and the bias by lr · (y − ŷ); "
+           "right answers change nothing.")
 
 
 def _train_cases():
