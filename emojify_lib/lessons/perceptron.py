@@ -1,44 +1,42 @@
-"""Lesson 01: the perceptron and a two-layer network, from scratch in NumPy.
-
-Everything here works on small 2-D point clouds so that every weight can be drawn:
+"""Lesson 01's perceptron and two-layer network in NumPy: the reference versions its graders fall back to and
+its tests check, plus the lesson's data and plotting helpers. The lesson itself holds the teaching copy of each
+function (the learner writes most of them as exercises).
 
 * ``step`` and ``sigmoid``: the two activation functions of the lesson.
 * ``make_separable_blobs`` and ``xor_data``: a data set a straight line can split, and one it cannot.
-* ``perceptron_train`` / ``perceptron_predict``: Rosenblatt's learning rule, keeping the weights of every epoch.
-* ``TwoLayerNet``: one hidden layer of sigmoid units trained by backpropagation; it solves XOR.
+* ``perceptron_predict``, ``perceptron_update``, ``perceptron_train``: Rosenblatt's perceptron and its rule.
+* ``init_two_layer``, ``two_layer_forward``, ``binary_cross_entropy``, ``two_layer_gradients``: one hidden layer
+  of sigmoid units and its backpropagation; it solves XOR.
 * ``plot_decision_boundary``: shade the plane by what a classifier predicts.
 
 Arrays in, arrays out: ``X`` is ``float (N, 2)``, labels ``y`` are ``int (N,)`` with values 0 or 1.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 __all__ = [
-    "step", "sigmoid", "make_separable_blobs", "xor_data", "EpochRecord", "perceptron_train",
-    "perceptron_predict", "accuracy", "TwoLayerNet", "plot_decision_boundary",
+    "step", "sigmoid", "make_separable_blobs", "xor_data", "perceptron_predict", "perceptron_update",
+    "perceptron_train", "init_two_layer", "two_layer_forward", "binary_cross_entropy", "two_layer_gradients",
+    "plot_decision_boundary",
 ]
 
 
 # --- activations ---------------------------------------------------------------------------------------------
 
 def step(z):
-    """Heaviside step: 1 where ``z >= 0``, else 0. Same shape as ``z``; returns ``int64`` (a Python int for a scalar)."""
+    """Heaviside step: 1 where ``z >= 0``, else 0. Same shape as ``z``; returns ``int64`` (a Python int for a
+    scalar). Defined in lesson 01."""
     out = (np.asarray(z) >= 0).astype(np.int64)
     return out.item() if out.ndim == 0 else out
 
 
 def sigmoid(z):
-    """Logistic function ``1 / (1 + exp(-z))``, computed without overflow for large ``|z|``. Float, same shape."""
-    z = np.asarray(z, dtype=np.float64)
-    out = np.empty_like(z)
-    pos = z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
-    ez = np.exp(z[~pos])                   # z < 0 here, so exp(z) cannot overflow
-    out[~pos] = ez / (1.0 + ez)
+    """Logistic function ``1 / (1 + exp(-z))``, written as ``exp(-log(1 + exp(-z)))`` (``np.logaddexp``) so
+    that it never overflows, even for ``z = -1000``. Float, same shape. Defined in lesson 01."""
+    out = np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64)))
     return out.item() if out.ndim == 0 else out
 
 
@@ -98,47 +96,30 @@ def _check_xy(X, y):
     return X, y.astype(np.int64)
 
 
-def accuracy(y_true, y_pred) -> float:
-    """Fraction of labels predicted right, a float in [0, 1]."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true {y_true.shape} and y_pred {y_pred.shape} must have the same shape")
-    return float(np.mean(y_true == y_pred))
-
-
-# --- the perceptron ------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class EpochRecord:
-    """The perceptron after one epoch: its weights ``w`` (copy), bias ``b``, how many ``updates`` the epoch made
-    (0 for the record of the starting weights, epoch 0), and its ``accuracy`` on the whole training set."""
-    epoch: int
-    w: np.ndarray
-    b: float
-    updates: int
-    accuracy: float
-
+# --- the perceptron (the lesson's reference versions, used by its graders and tests) ---------------------------
 
 def perceptron_predict(X, w, b):
-    """Perceptron output ``step(X @ w + b)``: int64 ``(N,)`` of 0/1."""
-    X = np.asarray(X, dtype=np.float64)
-    return step(X @ np.asarray(w, dtype=np.float64) + b)
+    """Perceptron output ``step(X @ w + b)``: int64 ``(N,)`` of 0/1 for ``X`` float ``(N, features)``.
+    Defined in lesson 01."""
+    return step(np.asarray(X, dtype=np.float64) @ np.asarray(w, dtype=np.float64) + b)
 
 
-def perceptron_train(X, y, lr: float = 0.1, epochs: int = 10, seed: int = 0, init_scale: float = 0.5):
-    """Train a perceptron with Rosenblatt's rule and keep its weights after every epoch.
+def perceptron_update(w, b, x, y, lr):
+    """One step of Rosenblatt's rule on one example ``x`` (``(features,)``) with label ``y``; returns the new
+    ``(w, b)``. With ``error = y - step(w . x + b)`` (-1, 0 or +1): ``w + lr * error * x`` and ``b + lr * error``.
+    Defined in lesson 01."""
+    error = y - step(np.dot(w, x) + b)
+    return w + lr * error * x, b + lr * error
 
-    For each example ``(x, y)``, in a new random order each epoch::
 
-        y_hat = step(w . x + b)
-        w <- w + lr * (y - y_hat) * x
-        b <- b + lr * (y - y_hat)
+def perceptron_train(X, y, lr: float = 0.1, epochs: int = 10, seed: int = 0):
+    """Train a perceptron with :func:`perceptron_update`, visiting the examples in a new random order
+    (``rng.permutation``) each epoch. The weights start ``normal(0, 0.5)`` from ``seed`` (so the first line is
+    visible), the bias at 0.
 
-    Nothing changes on a correct prediction; a mistake tilts the line towards the misclassified point.
-    The weights start small and random (``normal(0, init_scale)``) so the first boundary is visible.
-
-    Returns ``(w, b, history)``: the final weights float64 ``(features,)``, the bias (float), and a list of
-    ``epochs + 1`` :class:`EpochRecord` (record 0 holds the starting weights).
+    Returns ``(w, b, history)``: the final weights float64 ``(features,)``, the bias, and ``epochs + 1`` tuples
+    ``(w, b, mistakes)``: the weights after each epoch (entry 0: the start) and how many examples that epoch got
+    wrong (each mistake is one update). Defined in lesson 01.
     """
     X, y = _check_xy(X, y)
     if epochs < 0:
@@ -146,99 +127,66 @@ def perceptron_train(X, y, lr: float = 0.1, epochs: int = 10, seed: int = 0, ini
     if lr <= 0:
         raise ValueError(f"the learning rate lr must be positive, got {lr}")
     rng = np.random.default_rng(seed)
-    w = rng.normal(0.0, init_scale, size=X.shape[1])
+    w = rng.normal(0.0, 0.5, size=X.shape[1])
     b = 0.0
-
-    def record(epoch, updates):
-        return EpochRecord(epoch, w.copy(), float(b), updates, accuracy(y, perceptron_predict(X, w, b)))
-
-    history = [record(0, 0)]
-    for epoch in range(1, epochs + 1):
-        updates = 0
+    history = [(w.copy(), b, 0)]
+    for _ in range(epochs):
+        mistakes = 0
         for i in rng.permutation(len(X)):
-            error = y[i] - step(X[i] @ w + b)          # -1, 0 or +1
-            if error != 0:
-                w = w + lr * error * X[i]
-                b = b + lr * error
-                updates += 1
-        history.append(record(epoch, updates))
+            mistakes += int(step(X[i] @ w + b) != y[i])
+            w, b = perceptron_update(w, b, X[i], y[i], lr)
+        history.append((w.copy(), float(b), mistakes))
     return w, float(b), history
 
 
-# --- a two-layer network -------------------------------------------------------------------------------------
+# --- a two-layer network (the lesson's reference versions) ---------------------------------------------------
 
-class TwoLayerNet:
-    """A tiny multilayer perceptron: ``inputs -> n_hidden sigmoid units -> 1 sigmoid output``.
+def init_two_layer(n_inputs: int = 2, n_hidden: int = 4, seed: int = 0) -> dict:
+    """Parameters of ``inputs -> n_hidden sigmoid units -> 1 sigmoid output``: ``W1`` ``(n_inputs, n_hidden)``
+    and ``W2`` ``(n_hidden, 1)`` drawn ``normal(0, 1)`` from ``seed``, biases ``b1`` ``(n_hidden,)`` and ``b2``
+    ``(1,)`` zero. Defined in lesson 01."""
+    if n_inputs < 1 or n_hidden < 1:
+        raise ValueError(f"n_inputs and n_hidden must be >= 1, got {n_inputs} and {n_hidden}")
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 1.0, size=(n_inputs, n_hidden))
+    W2 = rng.normal(0.0, 1.0, size=(n_hidden, 1))
+    return {"W1": W1, "b1": np.zeros(n_hidden), "W2": W2, "b2": np.zeros(1)}
 
-    Forward pass, for ``X`` of shape ``(N, n_inputs)``::
 
-        H = sigmoid(X @ W1 + b1)          # (N, n_hidden)
-        p = sigmoid(H @ W2 + b2)          # (N, 1): the probability of class 1
+def two_layer_forward(X, params: dict):
+    """Forward pass: ``H = sigmoid(X @ W1 + b1)`` ``(N, n_hidden)`` and ``p = sigmoid(H @ W2 + b2)`` flattened to
+    ``(N,)``, the probability of class 1. Returns ``(H, p)``. Defined in lesson 01."""
+    X = np.asarray(X, dtype=np.float64)
+    n_inputs = params["W1"].shape[0]
+    if X.ndim != 2 or X.shape[1] != n_inputs:
+        raise ValueError(f"X must have shape (N, {n_inputs}) to match W1; got {X.shape}")
+    H = sigmoid(X @ params["W1"] + params["b1"])
+    p = sigmoid(H @ params["W2"] + params["b2"])[:, 0]
+    return H, p
 
-    It is trained by full-batch gradient descent on the binary cross-entropy loss, with gradients from
-    backpropagation (see :meth:`gradients`). Weights start ``normal(0, 1)`` from ``seed``.
+
+def binary_cross_entropy(y, p) -> float:
+    """Mean binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))``, with ``p`` clipped away from 0 and 1.
+    Defined in lesson 01."""
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
+def two_layer_gradients(X, y, params: dict) -> dict:
+    """Backpropagation: the gradient of the mean binary cross-entropy with respect to every parameter, a dict
+    with the keys and shapes of ``params``. With ``dz2 = (p - y) / N`` (shape ``(N, 1)``)::
+
+        dW2 = H.T @ dz2                 db2 = dz2.sum(axis=0)
+        dz1 = (dz2 @ W2.T) * H * (1 - H)                          # sigmoid'(z) = s (1 - s)
+        dW1 = X.T @ dz1                 db1 = dz1.sum(axis=0)
+
+    Defined in lesson 01.
     """
-
-    def __init__(self, n_inputs: int = 2, n_hidden: int = 4, seed: int = 0):
-        if n_inputs < 1 or n_hidden < 1:
-            raise ValueError(f"n_inputs and n_hidden must be >= 1, got {n_inputs} and {n_hidden}")
-        rng = np.random.default_rng(seed)
-        self.W1 = rng.normal(0.0, 1.0, size=(n_inputs, n_hidden))
-        self.b1 = np.zeros(n_hidden)
-        self.W2 = rng.normal(0.0, 1.0, size=(n_hidden, 1))
-        self.b2 = np.zeros(1)
-
-    def forward(self, X):
-        """Return ``(H, p)``: hidden activations ``(N, n_hidden)`` and output probabilities ``(N,)``."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != self.W1.shape[0]:
-            raise ValueError(f"X must have shape (N, {self.W1.shape[0]}); got {X.shape}")
-        H = sigmoid(X @ self.W1 + self.b1)
-        p = sigmoid(H @ self.W2 + self.b2)[:, 0]
-        return H, p
-
-    def predict_proba(self, X):
-        """Probability of class 1 for each row of ``X``: float64 ``(N,)``."""
-        return self.forward(X)[1]
-
-    def predict(self, X):
-        """Class 0/1 for each row of ``X`` (probability >= 0.5 means 1): int64 ``(N,)``."""
-        return (self.predict_proba(X) >= 0.5).astype(np.int64)
-
-    def loss(self, X, y) -> float:
-        """Mean binary cross-entropy ``-mean(y log p + (1 - y) log(1 - p))``."""
-        X, y = _check_xy(X, y)
-        p = np.clip(self.predict_proba(X), 1e-12, 1 - 1e-12)
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-    def gradients(self, X, y):
-        """Backpropagation: the gradient of :meth:`loss` with respect to every parameter, as a dict.
-
-        With ``z2 = H @ W2 + b2`` and ``p = sigmoid(z2)``, the cross-entropy's gradient is simply
-        ``dL/dz2 = (p - y) / N``. The chain rule carries it back one layer at a time::
-
-            dW2 = H.T @ dz2                 db2 = sum(dz2)
-            dH  = dz2 @ W2.T                dz1 = dH * H * (1 - H)      # sigmoid'(z) = s (1 - s)
-            dW1 = X.T @ dz1                 db1 = sum(dz1)
-        """
-        X, y = _check_xy(X, y)
-        H, p = self.forward(X)
-        dz2 = ((p - y) / len(X))[:, None]                  # (N, 1)
-        dz1 = (dz2 @ self.W2.T) * H * (1.0 - H)            # (N, n_hidden)
-        return {"W2": H.T @ dz2, "b2": dz2.sum(axis=0), "W1": X.T @ dz1, "b1": dz1.sum(axis=0)}
-
-    def train_step(self, X, y, lr: float = 1.0) -> float:
-        """One gradient-descent step on all of ``X``; returns the loss before the step."""
-        loss = self.loss(X, y)
-        for name, grad in self.gradients(X, y).items():
-            setattr(self, name, getattr(self, name) - lr * grad)
-        return loss
-
-    def fit(self, X, y, lr: float = 1.0, epochs: int = 3000):
-        """Run ``epochs`` full-batch steps; returns the list of losses (one per step, before it)."""
-        if lr <= 0:
-            raise ValueError(f"the learning rate lr must be positive, got {lr}")
-        return [self.train_step(X, y, lr) for _ in range(epochs)]
+    X, y = _check_xy(X, y)
+    H, p = two_layer_forward(X, params)
+    dz2 = ((p - y) / len(X))[:, None]
+    dz1 = (dz2 @ params["W2"].T) * H * (1.0 - H)
+    return {"W1": X.T @ dz1, "b1": dz1.sum(axis=0), "W2": H.T @ dz2, "b2": dz2.sum(axis=0)}
 
 
 # --- plotting ------------------------------------------------------------------------------------------------
