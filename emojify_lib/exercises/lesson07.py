@@ -106,6 +106,27 @@ def check_crop_face(fn) -> None:
     passed("each box becomes a 48×48 gray face with a little margin, like the faces the network learnt from.")
 
 
+def _live_step(frame, detector, model) -> list:
+    """The library's answer to the live_step exercise: :meth:`EmotionPredictor.predict
+    <emojify_lib.live.predictor.EmotionPredictor.predict>` (no smoothing, a full detection on every frame) as
+    ``(box, emotion, probability, emoji)`` tuples."""
+    from ..live.overlay import load_emoji
+    from ..live.predictor import EmotionPredictor
+
+    return [(p.box, p.emotion, p.score, load_emoji(p.emotion))
+            for p in EmotionPredictor(model, detector=detector).predict(frame)]
+
+
+def _smooth(previous, new, alpha):
+    """The rule :class:`~emojify_lib.live.tracking.FaceTracker` applies to each followed face."""
+    return alpha * np.asarray(previous) + (1 - alpha) * np.asarray(new)
+
+
+def _main_face(faces):
+    """What :attr:`Shown.main <emojify_lib.live.session.Shown.main>` gives (the detector lists the largest first)."""
+    return max(faces, key=lambda f: f[0][2] * f[0][3]) if len(faces) else None
+
+
 class _CountingModel:
     """The lesson's model, counting how many faces go into each call (``__call__``, ``predict``,
     ``predict_on_batch``)."""
@@ -132,7 +153,7 @@ class _CountingModel:
         return getattr(self._model, name)
 
 
-@grader(LESSON, "live_step")
+@grader(LESSON, "live_step", reference=_live_step)
 def check_live_step(fn, model) -> None:
     """``fn(frame, detector, model)`` returns one ``(box, emotion, probability, emoji)`` per face of ``frame``
     (largest first, as the detector gives them): the box ``(x, y, w, h)``, the likeliest emotion's name, its
@@ -190,7 +211,7 @@ def check_live_step(fn, model) -> None:
     passed("detect → crop → classify in one call → emoji, for every face of the frame: the live loop's step.")
 
 
-@grader(LESSON, "smooth")
+@grader(LESSON, "smooth", reference=_smooth)
 def check_smooth(fn) -> None:
     """``fn(previous, new, alpha)`` returns the exponential moving average ``alpha·previous + (1−alpha)·new``."""
     prev, new = np.array([0.8, 0.2]), np.array([0.0, 1.0])
@@ -204,7 +225,7 @@ def check_smooth(fn) -> None:
     passed("a large alpha keeps the emoji steady; a small one follows the face quickly.")
 
 
-@grader(LESSON, "main_face")
+@grader(LESSON, "main_face", reference=_main_face)
 def check_main_face(fn) -> None:
     """``fn(faces)`` returns the entry of ``live_step``'s list whose box ``(x, y, w, h)`` (``entry[0]``) has the
     largest area w × h, or ``None`` for no faces."""

@@ -121,6 +121,7 @@ def test_live_step(model, capsys):
         return [(b, EMOTIONS[int(np.argmax(p))], float(p.max()), load_emoji(EMOTIONS[int(np.argmax(p))]))
                 for b, p in zip(boxes, probs)]
     ex.check_live_step.check(with_predict, model)
+    ex.check_live_step.check(ex._live_step, model)  # the reference the lesson falls back to
 
 
 def test_live_step_mistakes(model):
@@ -137,6 +138,7 @@ def test_live_step_mistakes(model):
 
 def test_smooth(capsys):
     ex.check_smooth(lambda prev, new, a: a * prev + (1 - a) * new)
+    ex.check_smooth.check(ex._smooth)
     assert "✅ Correct" in capsys.readouterr().out
     fails(ex.check_smooth, lambda prev, new, a: (1 - a) * prev + a * new, match="swapped the weights")
     fails(ex.check_smooth, lambda prev, new, a: prev, match="alpha weighs the past")
@@ -145,6 +147,7 @@ def test_smooth(capsys):
 def test_main_face(capsys):
     right = lambda fs: max(fs, key=lambda f: f[0][2] * f[0][3]) if fs else None  # noqa: E731
     ex.check_main_face(right)
+    ex.check_main_face.check(ex._main_face)
     assert "✅ Correct" in capsys.readouterr().out
     fails(ex.check_main_face, lambda fs: max(fs, key=lambda f: f[0][2] * f[0][3]), match="raised ValueError")
     fails(ex.check_main_face, lambda fs: max(fs, key=lambda f: f[0][2]) if fs else None, match="areas w\\*h")
