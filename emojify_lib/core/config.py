@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -48,34 +49,44 @@ def emojis_dir() -> Path:
     return project_root() / "emojis"
 
 
+@contextlib.contextmanager
+def silenced_stderr():
+    """Point the process's file descriptor 2 at /dev/null for the ``with`` block: hides what C++ libraries
+    (TensorFlow, TensorFlow Lite) write straight to stderr, where notebooks show it as red output. Python-level
+    errors still raise normally. Does nothing where there is no real stderr (some embedded interpreters)."""
+    import sys
+
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError, AttributeError):
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def quiet_tensorflow(first_op: bool = True) -> None:
     """Import TensorFlow without its start-up log lines (absl, oneDNN, CUDA-stub notices).
 
     ``TF_CPP_MIN_LOG_LEVEL=3`` hides most C++ logging, but TensorFlow 2.21 still writes a few lines straight to
     the process's stderr while it loads, where notebooks show them as red output. So the first import happens
-    with file descriptor 2 pointed at /dev/null; Python-level errors still raise normally. ``first_op=False``
-    leaves TensorFlow's runtime unstarted (multi-worker training must configure it first: ``distributed.py``).
+    inside :func:`silenced_stderr`. ``first_op=False`` leaves TensorFlow's runtime unstarted (multi-worker
+    training must configure it first: ``distributed.py``).
     """
     import sys
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if "tensorflow" in sys.modules:
         return
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError, AttributeError):  # no real stderr (some embedded interpreters)
-        import tensorflow  # noqa: F401
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import tensorflow  # noqa: F401
+    with silenced_stderr():
         import tensorflow as tf
 
         if first_op:
             tf.constant(0.0) + 1.0  # first op: oneDNN announces itself here
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)

@@ -68,8 +68,7 @@ class FaceDetector:
                                               minSize=min_size)
         if len(boxes) == 0:
             return np.zeros((0, 4), np.int32)
-        boxes = np.round(np.asarray(boxes, np.float64) / scale).astype(np.int32)
-        return _largest_first(boxes)
+        return _largest_first(scale_boxes(boxes, scale))
 
     def detect_near(self, frame, boxes, grow: float = 0.5, sizes: tuple[float, float] = (0.7, 1.4)) -> np.ndarray:
         """Find known faces again, looking only near each one: inside its box grown by ``grow`` of its size on every
@@ -109,24 +108,42 @@ def _largest_first(boxes: np.ndarray) -> np.ndarray:
     return boxes[np.argsort(-(boxes[:, 2] * boxes[:, 3]), kind="stable")]
 
 
-def crop_faces(frame, boxes, margin: float = 0.1) -> np.ndarray:
-    """Cut each box out of ``frame`` (grown by ``margin`` of its size on every side, clipped to the frame) and
-    resize it to a ``uint8 (K, 48, 48)`` stack of grayscale faces (``frame``: any picture ``as_gray`` accepts)."""
+def scale_boxes(boxes, scale: float) -> np.ndarray:
+    """Map boxes ``(K, 4)`` found on a frame resized by ``scale`` back to the full frame: every number divided by
+    ``scale`` and rounded to whole pixels, ``int32 (K, 4)``. Defined in lesson 07."""
+    return np.round(np.asarray(boxes, np.float64).reshape(-1, 4) / scale).astype(np.int32)
+
+
+def crop_face(frame, box, margin: float = 0.1) -> np.ndarray:
+    """One face as the network's input: ``box`` ``(x, y, w, h)`` grown by ``margin`` of its size on every side,
+    clipped to the frame, converted to gray and resized to ``uint8 (48, 48)`` (raw 0–255 pixels; ``frame``: any
+    picture :func:`~emojify_lib.core.images.as_gray` accepts). Defined in lesson 07."""
     import cv2
 
     gray = as_gray(frame, "frame")
+    x, y, w, h = (int(v) for v in box)
+    H, W = gray.shape
+    if w <= 0 or h <= 0:
+        raise ImageError(f"face box has no area: x={x} y={y} w={w} h={h}")
+    dx, dy = int(w * margin), int(h * margin)
+    x0, y0 = max(x - dx, 0), max(y - dy, 0)
+    x1, y1 = min(x + w + dx, W), min(y + h + dy, H)
+    if x0 >= x1 or y0 >= y1:
+        raise ImageError(f"face box (x={x} y={y} w={w} h={h}) lies outside the {W}×{H} frame")
+    crop = gray[y0:y1, x0:x1]
+    interp = cv2.INTER_AREA if crop.shape[0] > SIZE else cv2.INTER_LINEAR  # AREA shrinks without aliasing
+    return cv2.resize(crop, (SIZE, SIZE), interpolation=interp)
+
+
+def crop_faces(frame, boxes, margin: float = 0.1) -> np.ndarray:
+    """:func:`crop_face` for every box: a ``uint8 (K, 48, 48)`` stack of grayscale faces (``frame``: any picture
+    ``as_gray`` accepts; converted to gray once)."""
+    gray = as_gray(frame, "frame")
     boxes = np.asarray(boxes, dtype=np.int64).reshape(-1, 4)
     out = np.empty((len(boxes), SIZE, SIZE), np.uint8)
-    H, W = gray.shape
-    for i, (x, y, w, h) in enumerate(boxes):
-        if w <= 0 or h <= 0:
-            raise ImageError(f"face box {i} has no area: x={x} y={y} w={w} h={h}")
-        dx, dy = int(w * margin), int(h * margin)
-        x0, y0 = max(x - dx, 0), max(y - dy, 0)
-        x1, y1 = min(x + w + dx, W), min(y + h + dy, H)
-        if x0 >= x1 or y0 >= y1:
-            raise ImageError(f"face box {i} (x={x} y={y} w={w} h={h}) lies outside the {W}×{H} frame")
-        crop = gray[y0:y1, x0:x1]
-        interp = cv2.INTER_AREA if crop.shape[0] > SIZE else cv2.INTER_LINEAR
-        out[i] = cv2.resize(crop, (SIZE, SIZE), interpolation=interp)
+    for i, box in enumerate(boxes):
+        try:
+            out[i] = crop_face(gray, box, margin)
+        except ImageError as exc:
+            raise ImageError(f"box {i}: {exc}") from None
     return out

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import config
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
 from ..core.images import SIZE, as_batch, as_gray
 from .faces import FaceDetector, crop_faces
@@ -63,6 +64,8 @@ def _tflite_function(model, threads: int | None = None):
             interpreter = tf.lite.Interpreter(model_content=content, num_threads=threads or os.cpu_count())
         finally:
             tf_logger.setLevel(level)
+    with config.silenced_stderr():  # the first allocation applies XNNPACK, whose C++ "INFO: Created …" line
+        interpreter.allocate_tensors()  # would otherwise show in the notebook or the terminal
     entry, exit_ = interpreter.get_input_details()[0]["index"], interpreter.get_output_details()[0]["index"]
     shape = [None]
 
