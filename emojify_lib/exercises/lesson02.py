@@ -61,6 +61,9 @@ def check_correlate2d(fn) -> None:
                 hint = "the result was rounded to integers: create the output with dtype float (np.zeros(..., float))."
         elif a is not None and a.shape == want.shape[::-1]:
             hint = "rows and columns are swapped: the output has H - kh + 1 rows and W - kw + 1 columns."
+        elif a is not None and a.shape == (image.shape[0] - kernel.shape[0], image.shape[1] - kernel.shape[1]):
+            hint = ("off by one: the window's top-left corner can sit at rows 0 to H - kh, which is H - kh + 1 "
+                    "positions (range(H - kh) stops one short); the same for columns.")
         elif a is not None and a.shape == image.shape:
             hint = ("your output is as large as the image, but a kh x kw window fits in only H - kh + 1 rows and "
                     "W - kw + 1 columns of positions ('valid': no padding).")

@@ -56,6 +56,7 @@ def test_correlate2d(capsys):
     fails(ex.check_correlate2d, lambda im, k: np.zeros_like(im), match="as large as the image")
     fails(ex.check_correlate2d, lambda im, k: loops(im, k)[:, ::-1], match="differs")
     fails(ex.check_correlate2d, lambda im, k: loops(im, k)[:-1], match="shape")
+    fails(ex.check_correlate2d, lambda im, k: loops(im, k)[:-1, :-1], match="off by one")
 
 
 def strided(image, kernel, padding, stride, mode="constant", flip=False, step=None, pads=None):
