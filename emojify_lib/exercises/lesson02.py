@@ -44,7 +44,8 @@ def check_correlate2d(fn) -> None:
     rng = np.random.default_rng(2)
     cases = [
         (np.arange(16, dtype=np.float64).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])),
-        (rng.integers(0, 10, (5, 6)).astype(np.float64), np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])),
+        (rng.integers(0, 10, (5, 6)).astype(np.float64),
+         np.array([[1.0, 2.0, 0.0], [0.0, 1.0, -1.0], [3.0, 0.0, 1.0]])),
         (rng.normal(size=(7, 5)), rng.normal(size=(2, 3))),        # not square: rows and columns differ
     ]
     for image, kernel in cases:
@@ -114,7 +115,8 @@ def check_correlate2d_strided(fn) -> None:
         a = _array2d(got)
         if a is not None and a.shape != want.shape:
             if p and a.shape == conv.correlate2d(image, kernel, stride=s).shape:
-                hint = "the output has the size of an unpadded correlation: pad the image with p zeros on every side first."
+                hint = ("the output has the size of an unpadded correlation: pad the image with p zeros on every "
+                        "side first.")
             elif s > 1 and a.shape == conv.correlate2d(image, kernel, padding=p).shape:
                 hint = "the output has the size of a stride-1 correlation: move the window `stride` pixels at a time."
             elif p and a.shape == conv.correlate2d(np.pad(image, ((p, 0), (p, 0))), kernel, stride=s).shape:
