@@ -1,12 +1,11 @@
-"""Lesson 02: convolution on images, from scratch in NumPy.
+"""Lesson 02's convolution code that tests, graders and the lab widget reuse (the lesson writes it in its cells).
 
 * ``correlate2d``: slide a kernel over an image and take the weighted sum under it (what CNN layers,
   ``cv2.filter2D`` and ``tf.nn.conv2d`` compute), with ``"valid"``/``"same"``/integer padding and a stride.
-* ``convolve2d``: the same with the kernel flipped, the textbook convolution.
-* ``output_size``: the output length ``(n + 2p - k) // s + 1``.
-* ``max_pool2d``: keep the largest value of each window.
-* ``KERNELS``: classic 3x3 kernels (blur, sharpen, Sobel, ...); ``edge_magnitude``: Sobel gradient strength.
-* ``rgb_to_gray``: the luma weights OpenCV uses.
+* ``output_size``: the output length ``(n + 2p - k) // s + 1`` (lesson 04's layer arithmetic builds on it).
+* ``kernel_gradient``: the gradient of the mean squared error with respect to a kernel, for learning a kernel
+  from input/output pairs by gradient descent.
+* ``KERNELS``: classic 3x3 kernels (blur, sharpen, Sobel, ...); ``to_uint8``: a filter result as a picture.
 * ``KernelExplorer``: an ipywidgets lab where a learner types a 3x3 kernel and sees the filtered image.
 
 Plain arrays in and out: images are 2-D ``(H, W)`` arrays of any real dtype; results are ``float64``.
@@ -20,10 +19,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from ..core.errors import ImageError
 
-__all__ = [
-    "correlate2d", "convolve2d", "output_size", "same_padding", "max_pool2d", "KERNELS", "edge_magnitude",
-    "rgb_to_gray", "to_uint8", "KernelExplorer",
-]
+__all__ = ["correlate2d", "output_size", "same_padding", "kernel_gradient", "KERNELS", "to_uint8", "KernelExplorer"]
 
 
 def _kernel(values, scale=1.0):
@@ -32,7 +28,7 @@ def _kernel(values, scale=1.0):
     return k
 
 
-#: Classic 3x3 kernels, read-only float64 arrays. They are written for correlation (how CNNs and
+#: Classic 3x3 kernels, read-only float64 arrays (defined in lesson 02). They are written for correlation (how CNNs and
 #: ``cv2.filter2D`` apply them): ``sobel_x`` responds positively where the image gets brighter to the right.
 KERNELS = {
     "identity": _kernel([[0, 0, 0], [0, 1, 0], [0, 0, 0]]),
@@ -66,7 +62,7 @@ def _check_stride(stride) -> int:
 
 
 def output_size(n: int, k: int, p: int = 0, s: int = 1) -> int:
-    """Length of a correlation's output along one axis: ``(n + 2p - k) // s + 1``.
+    """Length of a correlation's output along one axis: ``(n + 2p - k) // s + 1``. Defined in lesson 02.
 
     ``n`` input length, ``k`` kernel length, ``p`` zeros padded on *each* side, ``s`` stride. The division
     rounds down: a window that would run past the padded input is dropped.
@@ -89,7 +85,7 @@ def same_padding(n: int, k: int, s: int = 1) -> tuple[int, int]:
 
 
 def correlate2d(image, kernel, padding="valid", stride: int = 1, pad_mode: str = "constant"):
-    """Slide ``kernel`` over ``image`` and take the weighted sum under it (cross-correlation).
+    """Slide ``kernel`` over ``image`` and take the weighted sum under it (cross-correlation). Defined in lesson 02.
 
     ``out[i, j] = sum_{u, v} image_padded[i*s + u, j*s + v] * kernel[u, v]``
 
@@ -129,42 +125,29 @@ def correlate2d(image, kernel, padding="valid", stride: int = 1, pad_mode: str =
     return np.einsum("ijuv,uv->ij", windows, kernel)
 
 
-def convolve2d(image, kernel, padding="valid", stride: int = 1, pad_mode: str = "constant"):
-    """True convolution: :func:`correlate2d` with the kernel flipped left-right and up-down (``kernel[::-1, ::-1]``).
-    Same arguments and result shape. For a symmetric kernel (blur) the two are equal."""
-    kernel = _as_2d(kernel, "kernel")
-    return correlate2d(image, kernel[::-1, ::-1], padding=padding, stride=stride, pad_mode=pad_mode)
+def kernel_gradient(images, targets, kernel):
+    """Gradient of the mean squared error of a "valid", stride-1 correlation with respect to its kernel.
+    Defined in lesson 02.
 
+    ``loss = mean((correlate2d(images[n], kernel) - targets[n])**2)`` over all ``n`` and all output pixels; its
+    gradient is ``2 / M * sum_n correlate2d(images[n], error[n])`` where ``error = prediction - targets`` and ``M``
+    is the number of output pixels of all images together.
 
-def max_pool2d(x, size: int = 2, stride: int | None = 2):
-    """Max pooling: the largest value in each ``size x size`` window, windows ``stride`` apart (``None``: ``size``).
-
-    No padding: rows/columns left over at the bottom/right are dropped, like Keras's ``MaxPooling2D``.
-    Returns an array of ``x``'s dtype with shape ``(output_size(H, size, 0, stride), output_size(W, ...))``.
+    Parameters: ``images`` ``(N, H, W)``, ``targets`` ``(N, H - kh + 1, W - kw + 1)``, ``kernel`` ``(kh, kw)``.
+    Returns a float64 array of ``kernel``'s shape.
     """
-    a = np.asarray(x)
-    _as_2d(a, "x")
-    size = _check_stride(size)
-    stride = size if stride is None else _check_stride(stride)
-    if size > min(a.shape):
-        raise ImageError(f"the pooling window ({size}x{size}) is larger than the input {a.shape}")
-    return sliding_window_view(a, (size, size))[::stride, ::stride].max(axis=(2, 3))
-
-
-def edge_magnitude(image, pad_mode: str = "reflect"):
-    """Edge strength ``sqrt(gx**2 + gy**2)`` from the Sobel kernels, same shape as ``image`` (float64)."""
-    gx = correlate2d(image, KERNELS["sobel_x"], padding="same", pad_mode=pad_mode)
-    gy = correlate2d(image, KERNELS["sobel_y"], padding="same", pad_mode=pad_mode)
-    return np.hypot(gx, gy)
-
-
-def rgb_to_gray(rgb):
-    """Luma ``0.299 R + 0.587 G + 0.114 B`` (ITU-R BT.601, as ``cv2.COLOR_RGB2GRAY``) of an ``(H, W, 3)`` RGB
-    image; returns float64 ``(H, W)`` in the input's range (0-255 for uint8)."""
-    a = np.asarray(rgb)
-    if a.ndim != 3 or a.shape[-1] != 3:
-        raise ImageError(f"rgb_to_gray expects an RGB image of shape (H, W, 3); got shape {a.shape}")
-    return a.astype(np.float64) @ np.array([0.299, 0.587, 0.114])
+    kernel = _as_2d(kernel, "kernel")
+    x, y = np.asarray(images, dtype=np.float64), np.asarray(targets, dtype=np.float64)
+    if x.ndim != 3 or y.ndim != 3:
+        raise ImageError(f"images and targets must be stacks of 2-D arrays (N, H, W); got shapes {x.shape} and "
+                         f"{y.shape}. For one image use images[None] and targets[None].")
+    want = (x.shape[0], x.shape[1] - kernel.shape[0] + 1, x.shape[2] - kernel.shape[1] + 1)
+    if y.shape != want:
+        raise ImageError(f"targets have shape {y.shape}, but a 'valid' correlation of images {x.shape} with a "
+                         f"{kernel.shape} kernel gives {want}: pair each image with its own valid-size output.")
+    windows = sliding_window_view(x, kernel.shape, axis=(1, 2))        # (N, H_out, W_out, kh, kw)
+    error = np.einsum("nijuv,uv->nij", windows, kernel) - y
+    return 2.0 / error.size * np.einsum("nijuv,nij->uv", windows, error)
 
 
 def to_uint8(result, rescale: bool = False):

@@ -7,8 +7,8 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from emojify_lib.lessons.convolution import (KERNELS, KernelExplorer, convolve2d, correlate2d, edge_magnitude,  # noqa: E402
-                                     max_pool2d, output_size, rgb_to_gray, same_padding, to_uint8)
+from emojify_lib.lessons.convolution import (KERNELS, KernelExplorer, correlate2d, kernel_gradient,  # noqa: E402
+                                             output_size, same_padding, to_uint8)
 from emojify_lib.core.errors import ImageError  # noqa: E402
 
 
@@ -23,7 +23,7 @@ def test_hand_computed_example():
     kernel = np.array([[1.0, 0.0], [0.0, -1.0]])
     # out[i, j] = image[i, j] - image[i+1, j+1] = -5 everywhere
     np.testing.assert_array_equal(correlate2d(image, kernel), np.full((3, 3), -5.0))
-    np.testing.assert_array_equal(convolve2d(image, kernel), np.full((3, 3), 5.0))
+    np.testing.assert_array_equal(correlate2d(image, kernel[::-1, ::-1]), np.full((3, 3), 5.0))   # convolution
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))
@@ -36,13 +36,10 @@ def test_matches_opencv_filter2d(face, name, border, pad_mode):
     np.testing.assert_allclose(ours, theirs, atol=1e-9)
 
 
-def test_convolve_is_correlate_with_flipped_kernel_and_matches_opencv(face):
+def test_convolution_is_correlation_with_the_flipped_kernel_as_opencv_shows(face):
     k = np.array(KERNELS["sobel_x"])
     flipped = cv2.filter2D(face, cv2.CV_64F, cv2.flip(k, -1), borderType=cv2.BORDER_CONSTANT)
-    np.testing.assert_allclose(convolve2d(face, k, padding="same"), flipped, atol=1e-9)
-    np.testing.assert_allclose(convolve2d(face, k, padding="same"), -correlate2d(face, k, padding="same"))
-    blur = KERNELS["gaussian_blur"]                  # symmetric: convolution == correlation
-    np.testing.assert_allclose(convolve2d(face, blur), correlate2d(face, blur))
+    np.testing.assert_allclose(correlate2d(face, k[::-1, ::-1], padding="same"), flipped, atol=1e-9)
 
 
 @pytest.mark.parametrize("shape,kshape,stride", [((11, 13), (3, 3), 1), ((11, 13), (4, 2), 2), ((10, 10), (5, 5), 3),
@@ -77,30 +74,10 @@ def test_same_padding_keeps_size_and_ceil_with_stride():
                                   [[4, 6, 4], [6, 9, 6], [4, 6, 4]])     # zeros padded around the border
 
 
-def test_max_pool():
-    x = np.array([[1, 2, 5, 0, 9], [3, 4, 1, 1, 9], [0, 0, 7, 8, 9], [6, 0, 2, 3, 9], [9, 9, 9, 9, 9]])
-    np.testing.assert_array_equal(max_pool2d(x), [[4, 5], [6, 8]])     # last row/column dropped
-    assert max_pool2d(x).dtype == x.dtype
-    np.testing.assert_array_equal(max_pool2d(x, size=3, stride=1), [[7, 8, 9], [7, 8, 9], [9, 9, 9]])
-    np.testing.assert_array_equal(max_pool2d(x, size=2, stride=None), max_pool2d(x, 2, 2))
-
-
-def test_max_pool_matches_keras():
-    import keras
-    x = np.random.default_rng(0).random((9, 12)).astype(np.float32)
-    theirs = keras.layers.MaxPooling2D(pool_size=2)(x[None, :, :, None]).numpy()[0, :, :, 0]
-    np.testing.assert_array_equal(max_pool2d(x), theirs)
-
-
-def test_sobel_signs_and_edge_magnitude():
+def test_sobel_signs():
     ramp = np.tile(np.arange(8.0), (8, 1))              # brighter to the right, constant down
-    gx = correlate2d(ramp, KERNELS["sobel_x"])
-    gy = correlate2d(ramp, KERNELS["sobel_y"])
-    np.testing.assert_array_equal(gx, np.full((6, 6), 8.0))
-    np.testing.assert_array_equal(gy, np.zeros((6, 6)))
-    mag = edge_magnitude(ramp)
-    assert mag.shape == ramp.shape
-    np.testing.assert_allclose(mag[1:-1, 1:-1], 8.0)
+    np.testing.assert_array_equal(correlate2d(ramp, KERNELS["sobel_x"]), np.full((6, 6), 8.0))
+    np.testing.assert_array_equal(correlate2d(ramp, KERNELS["sobel_y"]), np.zeros((6, 6)))
 
 
 def test_kernels_are_read_only_and_blurs_keep_brightness():
@@ -112,14 +89,45 @@ def test_kernels_are_read_only_and_blurs_keep_brightness():
         assert KERNELS[name].sum() == 0
 
 
-def test_rgb_to_gray_matches_opencv():
-    from skimage import data
-    rgb = data.astronaut()
-    gray = rgb_to_gray(rgb)
-    assert gray.shape == rgb.shape[:2]
-    assert np.abs(gray - cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)).max() <= 0.51     # OpenCV rounds to uint8
-    with pytest.raises(ImageError, match=r"\(H, W, 3\)"):
-        rgb_to_gray(rgb[..., 0])
+def test_kernel_gradient_matches_tensorflow_and_finite_differences():
+    import tensorflow as tf
+    rng = np.random.default_rng(1)
+    images, kernel = rng.normal(size=(4, 9, 7)), rng.normal(size=(3, 2))
+    targets = rng.normal(size=(4, 7, 6))
+    ours = kernel_gradient(images, targets, kernel)
+    assert ours.shape == kernel.shape and ours.dtype == np.float64
+    k = tf.Variable(kernel[:, :, None, None])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean((tf.nn.conv2d(images[..., None], k, 1, "VALID")[..., 0] - targets) ** 2)
+    np.testing.assert_allclose(ours, tape.gradient(loss, k).numpy()[:, :, 0, 0], atol=1e-10)
+
+    def mse(kern):
+        return np.mean([(correlate2d(x, kern) - y) ** 2 for x, y in zip(images, targets)])
+    eps = 1e-6
+    numeric = np.zeros_like(kernel)
+    for idx in np.ndindex(kernel.shape):
+        bumped = kernel.copy()
+        bumped[idx] += eps
+        numeric[idx] = (mse(bumped) - mse(kernel - (bumped - kernel))) / (2 * eps)
+    np.testing.assert_allclose(ours, numeric, atol=1e-6)
+
+
+def test_gradient_descent_with_kernel_gradient_recovers_a_hidden_kernel():
+    rng = np.random.default_rng(0)
+    images = rng.random((8, 12, 12))
+    hidden = np.array(KERNELS["sobel_x"])
+    targets = np.stack([correlate2d(x, hidden) for x in images])
+    kernel = np.zeros((3, 3))
+    for _ in range(300):
+        kernel -= 0.2 * kernel_gradient(images, targets, kernel)
+    np.testing.assert_allclose(kernel, hidden, atol=1e-3)
+
+
+def test_kernel_gradient_explains_bad_shapes():
+    with pytest.raises(ImageError, match=r"images\[None\]"):
+        kernel_gradient(np.ones((5, 5)), np.ones((3, 3)), np.ones((3, 3)))
+    with pytest.raises(ImageError, match=r"gives \(2, 3, 3\)"):
+        kernel_gradient(np.ones((2, 5, 5)), np.ones((2, 5, 5)), np.ones((3, 3)))
 
 
 def test_to_uint8():
@@ -153,10 +161,6 @@ def test_bad_input_errors_are_clear():
         output_size(3, 5, 0, 1)
     with pytest.raises(ValueError, match="s must be an integer >= 1"):
         output_size(5, 3, 0, 0)
-    with pytest.raises(ValueError, match="larger than the input"):
-        max_pool2d(np.ones((3, 3)), size=4)
-    with pytest.raises(ValueError, match="2-D"):
-        max_pool2d(np.ones(9))
 
 
 def test_kernel_explorer_reacts_to_edits(face):
