@@ -19,8 +19,9 @@ import numpy as np
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
 from ..core.images import SIZE, as_batch, as_faces
 
-__all__ = ["predict_probs", "confusion_matrix", "per_class_report", "format_report", "plot_confusion_matrix",
-           "most_confident_mistakes", "plot_faces", "saliency_map", "grad_cam", "overlay_heatmap"]
+__all__ = ["predict_probs", "confusion_matrix", "recall", "precision", "per_class_report", "format_report", "plot_confusion_matrix",
+           "most_confident_mistakes", "plot_faces", "saliency_map", "grad_cam", "maps_and_gradients", "gradcam_heatmap",
+           "overlay_heatmap"]
 
 
 # ------------------------------------------------------------------------------------------- predictions
@@ -41,7 +42,7 @@ def confusion_matrix(y_true, y_pred, n: int = NUM_CLASSES) -> np.ndarray:
     """``int64 (n, n)`` counts: entry ``[i, j]`` is how many faces of true class ``i`` were predicted as ``j``.
 
     Row sums are the number of faces of each class (the support), the diagonal holds the right answers and the
-    whole matrix sums to the number of faces.
+    whole matrix sums to the number of faces. Defined in lesson 06.
     """
     y_true = np.asarray(y_true, dtype=np.int64).ravel()
     y_pred = np.asarray(y_pred, dtype=np.int64).ravel()
@@ -59,6 +60,20 @@ def _safe_divide(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.divide(a, b, out=np.zeros(np.broadcast(a, b).shape), where=b != 0)
 
 
+def recall(cm: np.ndarray) -> np.ndarray:
+    """Each class's recall from a confusion matrix (rows = true class): ``C[c, c] / C[c, :].sum()``,
+    ``float64 (n,)``, 0 for a class with no faces. Defined in lesson 06."""
+    cm = np.asarray(cm)
+    return _safe_divide(np.diag(cm), cm.sum(axis=1))
+
+
+def precision(cm: np.ndarray) -> np.ndarray:
+    """Each class's precision from a confusion matrix (columns = predicted class): ``C[c, c] / C[:, c].sum()``,
+    ``float64 (n,)``, 0 for a class never predicted. Defined in lesson 06."""
+    cm = np.asarray(cm)
+    return _safe_divide(np.diag(cm), cm.sum(axis=0))
+
+
 def per_class_report(y_true, y_pred, n: int = NUM_CLASSES) -> dict:
     """Precision, recall and F1 of every class, from the confusion matrix ``C``.
 
@@ -69,15 +84,13 @@ def per_class_report(y_true, y_pred, n: int = NUM_CLASSES) -> dict:
     matrix itself. Divisions by zero give 0.
     """
     cm = confusion_matrix(y_true, y_pred, n)
-    tp = np.diag(cm).astype(np.float64)
-    precision = _safe_divide(tp, cm.sum(axis=0))
-    recall = _safe_divide(tp, cm.sum(axis=1))
-    f1 = _safe_divide(2 * precision * recall, precision + recall)
+    prec, rec = precision(cm), recall(cm)
+    f1 = _safe_divide(2 * prec * rec, prec + rec)
     total = cm.sum()
     return {
-        "precision": precision, "recall": recall, "f1": f1, "support": cm.sum(axis=1),
-        "accuracy": float(tp.sum() / total) if total else 0.0,
-        "macro_precision": float(precision.mean()), "macro_recall": float(recall.mean()),
+        "precision": prec, "recall": rec, "f1": f1, "support": cm.sum(axis=1),
+        "accuracy": float(np.trace(cm) / total) if total else 0.0,
+        "macro_precision": float(prec.mean()), "macro_recall": float(rec.mean()),
         "macro_f1": float(f1.mean()), "confusion": cm,
     }
 
@@ -179,7 +192,7 @@ def saliency_map(model, face: np.ndarray, class_index: int | None = None) -> np.
     """Vanilla gradient saliency (Simonyan et al., 2014) of one face: ``float32 (48, 48)``, ``>= 0``.
 
     The absolute gradient of the class's probability (default: the predicted class) with respect to each input
-    pixel: how much a tiny change of that pixel would change the score. Bright pixels matter.
+    pixel: how much a tiny change of that pixel would change the score. Bright pixels matter. Defined in lesson 06.
     """
     import tensorflow as tf
 
@@ -203,7 +216,8 @@ def _last_conv_name(model) -> str:
 
 
 def _conv_and_output(model, x, layer_name: str):
-    """Run ``model`` on ``x`` and return (activations of ``layer_name``, model output), both differentiable."""
+    """Run ``model`` on ``x`` and return (activations of ``layer_name``, model output), both differentiable.
+    Defined in lesson 06 (``maps_and_probs``)."""
     import keras
 
     if isinstance(model, keras.Sequential):
@@ -224,26 +238,52 @@ def _conv_and_output(model, x, layer_name: str):
 def grad_cam(model, face: np.ndarray, layer_name: str | None = None, class_index: int | None = None) -> np.ndarray:
     """Grad-CAM (Selvaraju et al., 2017) of one face: ``float32 (48, 48)`` in 0..1, 1 where the model looked most.
 
-    Takes the activations ``A_k`` of a convolution layer (default: the last ``Conv2D``), weights each channel by
-    its average gradient ``alpha_k`` of the class's score (default: the predicted class), keeps the positive
-    part of ``sum_k alpha_k A_k``, and stretches that coarse map to 48×48. All zeros if nothing speaks for the
-    class.
+    Takes the activations ``A_k`` of a convolution layer (default: the last ``Conv2D``) and the class score's
+    gradient with respect to them (:func:`maps_and_gradients`; default class: the predicted one), weights each
+    channel by its average gradient ``alpha_k``, keeps the positive part of ``sum_k alpha_k A_k``
+    (:func:`gradcam_heatmap`), and stretches that coarse map to 48×48 (maximum 1). All zeros if nothing speaks for
+    the class. Defined in lesson 06.
     """
     import cv2
+
+    maps, grads = maps_and_gradients(model, face, layer_name, class_index)
+    cam = cv2.resize(gradcam_heatmap(maps, grads), (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
+    top = float(cam.max())
+    return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
+
+
+def maps_and_gradients(model, face: np.ndarray, layer_name: str | None = None, class_index: int | None = None):
+    """One face's feature maps at ``layer_name`` (default: the last ``Conv2D``) and the gradient of the class's
+    probability (default: the predicted class) with respect to them, recorded with ``tf.GradientTape``:
+    two ``float32 (h, w, channels)`` arrays. Defined in lesson 06."""
     import tensorflow as tf
 
     layer_name = layer_name or _last_conv_name(model)
     x = tf.constant(as_batch(face)[:1])
     with tf.GradientTape() as tape:
-        conv, probs = _conv_and_output(model, x, layer_name)
+        maps, probs = _conv_and_output(model, x, layer_name)
         index = int(tf.argmax(probs[0])) if class_index is None else int(class_index)
         score = probs[0, index]
-    grads = tape.gradient(score, conv)
+    grads = tape.gradient(score, maps)
     if grads is None:
         raise ValueError(f"the score does not depend on layer {layer_name!r}")
-    weights = tf.reduce_mean(grads, axis=(0, 1, 2))                       # alpha_k, one per channel
-    cam = tf.nn.relu(tf.reduce_sum(conv[0] * weights, axis=-1)).numpy().astype(np.float32)
-    cam = cv2.resize(cam, (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
+    return maps[0].numpy().astype(np.float32), grads[0].numpy().astype(np.float32)
+
+
+def gradcam_heatmap(maps: np.ndarray, grads: np.ndarray) -> np.ndarray:
+    """Grad-CAM's coarse map from one face's feature maps ``maps`` ``(h, w, k)`` and the class score's gradient
+    ``grads`` with respect to them (same shape): ``float32 (h, w)`` in 0..1.
+
+    Each channel's weight ``alpha_k`` is its gradient averaged over the ``h × w`` cells; the map is the positive
+    part (ReLU) of ``sum_k alpha_k maps[..., k]``, divided by its maximum (all zeros if that is 0).
+    Defined in lesson 06.
+    """
+    maps = np.asarray(maps, dtype=np.float32)
+    grads = np.asarray(grads, dtype=np.float32)
+    if maps.ndim != 3 or maps.shape != grads.shape:
+        raise ValueError(f"maps and grads must both be (h, w, channels); got {maps.shape} and {grads.shape}")
+    weights = grads.mean(axis=(0, 1))                                      # alpha_k, one per channel
+    cam = np.maximum(maps @ weights, 0)
     top = float(cam.max())
     return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 

@@ -105,3 +105,33 @@ def test_grad_cam_sequential_and_functional(classic_model, faces):
     functional = keras.Model(inputs, layers.Dense(7, activation="softmax")(x))
     cam = ev.grad_cam(functional, faces[2])
     assert cam.shape == (48, 48) and np.isfinite(cam).all() and 0 <= cam.min() <= cam.max() <= 1
+
+
+def test_recall_and_precision_by_hand():
+    cm = np.array([[1, 1, 0], [0, 2, 1], [0, 0, 0]])
+    np.testing.assert_allclose(ev.recall(cm), [1 / 2, 2 / 3, 0])          # empty row: 0, not NaN
+    np.testing.assert_allclose(ev.precision(cm), [1, 2 / 3, 0])           # column 2 holds no right answer
+
+
+def test_gradcam_heatmap_by_hand():
+    maps = np.zeros((2, 2, 2), np.float32)
+    maps[0, 0] = [1, 0]
+    maps[1, 1] = [0, 2]
+    grads = np.zeros_like(maps)
+    grads[..., 0] = 4.0        # channel 0 speaks for the class: alpha_0 = 4
+    grads[..., 1] = -1.0       # channel 1 against it: alpha_1 = -1
+    np.testing.assert_allclose(ev.gradcam_heatmap(maps, grads), [[1, 0], [0, 0]])   # -2 at [1, 1] → ReLU → 0
+    np.testing.assert_allclose(ev.gradcam_heatmap(maps, -grads), [[0, 0], [0, 1]])   # the other way round
+    assert not ev.gradcam_heatmap(maps, np.full_like(maps, -1)).any()    # nothing for the class: zeros, no NaN
+    with pytest.raises(ValueError, match="h, w, channels"):
+        ev.gradcam_heatmap(maps[0], grads[0])
+
+
+def test_maps_and_gradients_match_grad_cam(classic_model, faces):
+    maps, grads = ev.maps_and_gradients(classic_model, faces[0], "conv4", class_index=2)
+    assert maps.shape == grads.shape == (8, 8, 128) and maps.dtype == grads.dtype == np.float32
+    assert np.abs(grads).max() > 0
+    import cv2
+    cam = cv2.resize(ev.gradcam_heatmap(maps, grads), (48, 48), interpolation=cv2.INTER_LINEAR)
+    want = ev.grad_cam(classic_model, faces[0], "conv4", class_index=2)
+    np.testing.assert_allclose(cam / cam.max() if cam.max() > 0 else cam, want, atol=1e-6)
