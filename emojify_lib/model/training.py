@@ -1,10 +1,12 @@
 """Training: ``train()`` compiles and fits a model on a :class:`~emojify_lib.data.Dataset` with the callbacks a
 real run needs, and ``plot_history()`` draws the curves.
 
+``train()`` is what ``python -m emojify_lib train`` runs; lesson 05 writes its steps in cells: :func:`compile_model`
+(Adam on the recipe's learning-rate schedule, cross-entropy, accuracy), :func:`make_callbacks` and ``model.fit``.
 Callbacks: ``ModelCheckpoint`` keeps the best model (by validation accuracy) in ``models/``; ``EarlyStopping``
 restores the best epoch's weights (and ends a run that stopped improving, when the recipe has a patience);
-the learning rate follows the recipe's schedule (:func:`make_optimizer`); ``BackupAndRestore`` saves the whole training state every epoch so that a
-run killed half-way resumes where it stopped when started again with the same ``out``.
+``BackupAndRestore`` saves the whole training state every epoch so that a run killed half-way resumes where it
+stopped when started again with the same ``out``; the plateau recipes add ``ReduceLROnPlateau``.
 """
 from __future__ import annotations
 
@@ -79,6 +81,12 @@ class Recipe:
         return getattr(cls, name)()
 
 
+def steps_per_epoch(n: int, batch_size: int, replicas: int = 1) -> int:
+    """Optimizer steps in one epoch over ``n`` images when each of ``replicas`` devices takes ``batch_size`` per
+    step: ``ceil(n / (batch_size · replicas))`` (the last, smaller batch is a step too). Defined in lesson 05."""
+    return -(-int(n) // (int(batch_size) * int(replicas)))
+
+
 def learning_rate_schedule(recipe: Recipe, steps_per_epoch: int, epochs: int | None = None,
                            learning_rate: float | None = None):
     """The recipe's learning rate: a warm-up + cosine ``LearningRateSchedule`` (a function of the step) over
@@ -101,16 +109,49 @@ def make_optimizer(recipe: Recipe, steps_per_epoch: int, epochs: int | None = No
     return keras.optimizers.Adam(learning_rate=learning_rate_schedule(recipe, steps_per_epoch, epochs, learning_rate))
 
 
+def compile_model(model: keras.Model, steps_per_epoch: int, epochs: int, recipe: Recipe | None = None,
+                  learning_rate: float | None = None) -> keras.Model:
+    """Compile ``model`` for training and return it: Adam on the recipe's learning rate (default
+    :meth:`Recipe.full`: a warm-up over the first epoch to 1e-3, then a half cosine to 0 after ``epochs`` epochs
+    of ``steps_per_epoch`` steps), the sparse categorical cross-entropy loss (labels are class ids) and accuracy.
+
+    Defined in lesson 05.
+    """
+    model.compile(optimizer=make_optimizer(recipe or Recipe.full(), steps_per_epoch, epochs, learning_rate),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def make_callbacks(path: str | Path, backup_dir: str | Path, patience: int = 5) -> list:
+    """The callbacks of a real run: ``ModelCheckpoint`` saves the model to ``path`` (a ``.keras`` file) whenever
+    the validation accuracy reaches a new best; ``EarlyStopping`` stops after ``patience`` epochs without a better
+    validation accuracy and puts back the best epoch's weights; ``BackupAndRestore`` keeps the whole training
+    state in ``backup_dir`` after every epoch, so that a killed run resumes there.
+
+    Defined in lesson 05.
+    """
+    return [keras.callbacks.ModelCheckpoint(str(path), monitor="val_accuracy", mode="max", save_best_only=True),
+            keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=patience,
+                                          restore_best_weights=True),
+            keras.callbacks.BackupAndRestore(str(backup_dir))]
+
+
 def schedule_callbacks(recipe: Recipe, epochs: int | None = None) -> list:
     """The callbacks that go with the recipe: EarlyStopping (keeps the best epoch's weights; stops early only
     with ``patience``) and, for the plateau schedule, ReduceLROnPlateau."""
     epochs = recipe.epochs if epochs is None else epochs
     found = [keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=recipe.patience or epochs,
                                            restore_best_weights=True)]
-    if recipe.schedule == "plateau":
-        found.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
-                                                       patience=recipe.lr_patience, min_lr=recipe.min_lr))
+    found.extend(plateau_callbacks(recipe))
     return found
+
+
+def plateau_callbacks(recipe: Recipe) -> list:
+    """``ReduceLROnPlateau`` for the plateau schedule (the cosine schedule lives in the optimizer: none)."""
+    if recipe.schedule != "plateau":
+        return []
+    return [keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=recipe.lr_factor,
+                                              patience=recipe.lr_patience, min_lr=recipe.min_lr)]
 
 
 def gpu_count() -> int:
@@ -126,7 +167,8 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
           batch_size: int | None = None, learning_rate: float | None = None, augment: bool | None = None,
           out: str | Path | None = None, recipe: Recipe | None = None, strategy: tf.distribute.Strategy | None = None,
           mixed_precision: bool | None = None, resume: bool = True, verbose: int | str = "auto",
-          callbacks: list | None = None, seed: int = 0) -> keras.callbacks.History:
+          callbacks: list | None = None, class_weight: dict | None = None,
+          seed: int = 0) -> keras.callbacks.History:
     """Compile ``model`` with Adam and fit it on ``data.train``, validating on ``data.val``.
 
     ``model`` is a Keras model, or a model name (``"classic"``/``"strong"``) or builder function: pass one of the
@@ -137,6 +179,10 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
 
     The best model is saved to ``out`` (default ``models/emotion_cnn.keras``) with a JSON record beside it;
     training state is backed up to ``models/backup/<name>/`` each epoch and restored when ``resume`` is true.
+    ``class_weight`` (e.g. :func:`~emojify_lib.data.pipeline.class_weights` of the training labels) weighs each
+    face's loss by its class, as lesson 05 does; the default, ``None``, is the recipe measured in
+    ``benchmarks/results.md``. This is the call ``python -m emojify_lib train`` makes; lesson 05 writes the same
+    steps (:func:`compile_model`, :func:`make_callbacks`, ``model.fit``) in cells.
     Returns the Keras ``History`` (``history.history`` maps metric names to per-epoch lists).
     """
     from . import networks as models
@@ -167,9 +213,8 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
             elif strategy.num_replicas_in_sync > 1:
                 raise ModelError("to train on several GPUs pass a model name or builder function, not a built "
                                  "model: its variables must be created inside the strategy's scope")
-            steps_per_epoch = -(-len(data.train[1]) // (batch_size * strategy.num_replicas_in_sync))
-            model.compile(optimizer=make_optimizer(recipe, steps_per_epoch, epochs, learning_rate),
-                          loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+            steps = steps_per_epoch(len(data.train[1]), batch_size, strategy.num_replicas_in_sync)
+            compile_model(model, steps, epochs, recipe, learning_rate)
     finally:
         keras.mixed_precision.set_global_policy(previous_policy)
 
@@ -180,15 +225,11 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     backup_dir = out.parent / "backup" / out.stem
     if not resume and backup_dir.exists():
         shutil.rmtree(backup_dir)
-    all_callbacks = [
-        keras.callbacks.BackupAndRestore(str(backup_dir), delete_checkpoint=True),
-        keras.callbacks.ModelCheckpoint(str(out), monitor="val_accuracy", save_best_only=True),
-        *schedule_callbacks(recipe, epochs),
-        *(callbacks or []),
-    ]
+    all_callbacks = [*make_callbacks(out, backup_dir, patience=recipe.patience or epochs),
+                     *plateau_callbacks(recipe), *(callbacks or [])]
     started = time.perf_counter()
     history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=all_callbacks,
-                        shuffle=False, verbose=verbose)  # the dataset shuffles itself
+                        class_weight=class_weight, shuffle=False, verbose=verbose)  # the dataset shuffles itself
     seconds = time.perf_counter() - started
     model.save(out)  # best weights (EarlyStopping restored them) in the final file
     val_acc = history.history.get("val_accuracy", [])
