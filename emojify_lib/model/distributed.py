@@ -249,11 +249,10 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
     keras.utils.set_random_seed(seed)  # same seed everywhere: same shuffling on every worker
 
     global_batch = batch_size * strategy.num_replicas_in_sync  # replicas = workers × devices per worker
-    steps_per_epoch = -(-len(data.train[1]) // global_batch)
+    steps_per_epoch = training.steps_per_epoch(len(data.train[1]), batch_size, strategy.num_replicas_in_sync)
     with strategy.scope():
-        model = models.build_model(model)
-        optimizer = training.make_optimizer(recipe, steps_per_epoch, epochs, learning_rate)
-        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model = training.compile_model(models.build_model(model), steps_per_epoch, epochs, recipe, learning_rate)
+        optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
 
     shard = tf.data.Options()
