@@ -3,6 +3,8 @@
 ``EMOJIFY_QUICK=1``  quick mode: the bundled sample data, a few epochs, small shapes (CI sets it).
 ``EMOJIFY_DATA=DIR`` where FER2013 lives (default: ``data/`` in the project).
 ``EMOJIFY_MODELS=DIR`` where trained models are written (default: ``models/`` in the project).
+``EMOJIFY_CACHE=DIR`` where drawn sample faces are kept between runs (default: ``~/.cache/emojify``, or
+``$XDG_CACHE_HOME/emojify``); ``EMOJIFY_CACHE=off`` keeps nothing on disk.
 """
 from __future__ import annotations
 
@@ -39,6 +41,18 @@ def models_dir() -> Path:
     path = Path(env).expanduser() if env else project_root() / "models"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_dir() -> Path | None:
+    """``$EMOJIFY_CACHE`` if set, else ``$XDG_CACHE_HOME/emojify`` or ``~/.cache/emojify``; ``None`` when
+    ``EMOJIFY_CACHE`` is ``off`` (or 0/false/no/none). Not created here: writers create it on demand."""
+    env = os.environ.get("EMOJIFY_CACHE", "").strip()
+    if env.lower() in {"off", "0", "false", "no", "none"}:
+        return None
+    if env:
+        return Path(env).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".cache") / "emojify"
 
 
 def emojis_dir() -> Path:

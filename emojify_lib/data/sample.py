@@ -18,9 +18,14 @@ Typical use::
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import math
+import os
+import zipfile
 from collections.abc import Sequence
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -313,11 +318,58 @@ def split_counts(quick: bool | None = None) -> dict[str, list[int]]:
 _SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}
 
 
+def _disk_path(split: str, quick: bool, seed: int) -> Path | None:
+    """Where :func:`_cached_split` keeps a drawn split between runs, or ``None`` (``EMOJIFY_CACHE=off``). The
+    name hashes this file's source and the OpenCV and NumPy versions, so any change to the drawing (or to the
+    libraries that draw) draws afresh instead of reusing stale faces."""
+    folder = config.cache_dir()
+    if folder is None:
+        return None
+    key = hashlib.sha256(Path(__file__).read_bytes())
+    key.update(f"{cv2.__version__}|{np.__version__}|{split}|{quick}|{seed}".encode())
+    return folder / f"sample-{split}-{'quick' if quick else 'full'}-{key.hexdigest()[:16]}.npz"
+
+
+def _read_drawn(path: Path, counts: list[int]) -> tuple[np.ndarray, np.ndarray] | None:
+    """A split saved by :func:`_write_drawn`, or ``None`` when it is missing, unreadable or not what ``counts``
+    asks for (a cut-short or corrupt file is simply drawn again)."""
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            x, y = saved["x"], saved["y"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        return None
+    n = sum(counts)
+    if (x.dtype != np.uint8 or x.shape != (n, SIZE, SIZE) or y.shape != (n,) or y.dtype.kind not in "iu"
+            or (n and (y.min() < 0 or y.max() >= NUM_CLASSES))
+            or np.bincount(y, minlength=NUM_CLASSES).tolist() != counts):
+        return None
+    return x, y.astype(np.int64)
+
+
+def _write_drawn(path: Path, x: np.ndarray, y: np.ndarray) -> None:
+    """Save a drawn split for the next run; written to a temporary name and renamed, so that a reader never
+    sees half a file. A cache that cannot be written (read-only home, full disk) is skipped silently."""
+    tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(tmp, x=x, y=y)
+        os.replace(tmp, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
 @functools.lru_cache(maxsize=8)
 def _cached_split(split: str, quick: bool, seed: int) -> tuple[np.ndarray, np.ndarray]:
     counts = split_counts(quick)[split]
-    # distinct, well-separated seeds per split and per user seed, so the splits are independent draws
-    x, y = make_sample(seed=[seed, _SPLIT_SEEDS[split], int(quick)], class_counts=counts)
+    path = _disk_path(split, quick, seed)
+    drawn = _read_drawn(path, counts) if path is not None and path.is_file() else None
+    if drawn is None:
+        # distinct, well-separated seeds per split and per user seed, so the splits are independent draws
+        drawn = make_sample(seed=[seed, _SPLIT_SEEDS[split], int(quick)], class_counts=counts)
+        if path is not None:
+            _write_drawn(path, *drawn)
+    x, y = drawn
     x.setflags(write=False)
     y.setflags(write=False)
     return x, y
@@ -329,7 +381,8 @@ def load_sample(quick: bool | None = None, seed: int = 0) -> dict[str, tuple[np.
     Each split is an independent draw (its own seed), ``x`` ``uint8 (N, 48, 48)``, ``y`` ``int64 (N,)``,
     with mildly imbalanced classes (see :func:`split_counts`): about 2,070 / 345 / 345 faces in quick mode
     (``quick`` defaults to ``EMOJIFY_QUICK``) and about 6,900 / 1,725 / 1,725 otherwise. Splits are cached
-    in memory; every call returns fresh copies that the caller may modify.
+    in memory and, between runs, on disk (``config.cache_dir()``: drawing the faces takes seconds, reading them
+    back milliseconds); every call returns fresh copies that the caller may modify.
     """
     quick = config.quick_mode() if quick is None else bool(quick)
     out = {}

@@ -64,6 +64,57 @@ def test_load_sample_splits_are_imbalanced_independent_and_cached_as_copies():
     assert not np.array_equal(sample.load_sample(quick=True, seed=1)["val"][0], again["val"][0])
 
 
+@pytest.fixture
+def small_cache(tmp_path, monkeypatch):
+    """A private disk cache and small splits (a few faces per class), so drawing is fast."""
+    monkeypatch.setenv("EMOJIFY_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(sample, "split_counts", lambda quick=None: {s: [3, 1, 2, 3, 2, 2, 3] for s in
+                                                                      ("train", "val", "test")})
+    sample._cached_split.cache_clear()
+    yield tmp_path / "cache"
+    sample._cached_split.cache_clear()
+
+
+def test_drawn_splits_are_kept_on_disk_and_read_back_identical(small_cache):
+    drawn = sample.load_sample(quick=True, seed=3)
+    files = sorted(p.name for p in small_cache.iterdir())
+    assert len(files) == 3 and all(f.startswith("sample-") and f.endswith(".npz") for f in files)
+    sample._cached_split.cache_clear()          # a new process: only the disk cache remains
+    again = sample.load_sample(quick=True, seed=3)
+    for split in drawn:
+        assert np.array_equal(drawn[split][0], again[split][0]) and np.array_equal(drawn[split][1], again[split][1])
+        assert again[split][1].dtype == np.int64
+    # what is on disk is what make_sample draws
+    x, y = sample.make_sample(seed=[3, 0, 1], class_counts=[3, 1, 2, 3, 2, 2, 3])
+    assert np.array_equal(again["train"][0], x) and np.array_equal(again["train"][1], y)
+
+
+def test_a_corrupt_or_wrong_cache_file_is_drawn_again(small_cache):
+    drawn = sample.load_sample(quick=True)
+    train_file = next(small_cache.glob("sample-train-*.npz"))
+    train_file.write_bytes(train_file.read_bytes()[:100])            # cut short, as by a full disk
+    val_file = next(small_cache.glob("sample-val-*.npz"))
+    np.savez(val_file, x=np.zeros((16, 48, 48), np.uint8), y=np.zeros(16, np.int64))   # wrong labels
+    sample._cached_split.cache_clear()
+    again = sample.load_sample(quick=True)
+    for split in ("train", "val"):
+        assert np.array_equal(drawn[split][0], again[split][0])
+    sample._cached_split.cache_clear()                              # and the bad files were replaced
+    assert sample._read_drawn(train_file, [3, 1, 2, 3, 2, 2, 3]) is not None
+
+
+def test_cache_off_or_unwritable_keeps_working(small_cache, monkeypatch, tmp_path):
+    monkeypatch.setenv("EMOJIFY_CACHE", "off")
+    assert sample.load_sample(quick=True)["test"][0].shape == (16, 48, 48)
+    assert not small_cache.exists()
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("EMOJIFY_CACHE", str(blocker / "cache"))     # cannot be created
+    sample._cached_split.cache_clear()
+    assert sample.load_sample(quick=True, seed=1)["test"][0].shape == (16, 48, 48)
+    assert blocker.read_text() == "not a folder"
+
+
 def test_quick_mode_switch(monkeypatch):
     monkeypatch.setenv("EMOJIFY_QUICK", "1")
     assert sample.split_counts() == sample.split_counts(quick=True)
