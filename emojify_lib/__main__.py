@@ -23,6 +23,7 @@ def _train(args) -> int:
     from .model import networks as models
     from .model import training
 
+    models.check_model_name(args.model)        # before the data loads: a typo is reported at once
     quick = args.quick or config.quick_mode()  # decided once for the whole run
     dataset = data.load_dataset(source=args.source, path=args.data, quick=quick)
     recipe = training.Recipe.named(args.recipe) if args.recipe else training.Recipe.default(dataset, quick=quick)
@@ -102,8 +103,7 @@ MODEL_HELP = ("a .keras model, a classic emotion_model.h5, or `reference` (defau
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .model import networks  # the model names (loads Keras: main() silences TensorFlow first)
-
+    """The parser; it loads no TensorFlow, so ``--help`` and mistyped commands answer at once."""
     parser = argparse.ArgumentParser(
         prog="python -m emojify_lib",
         description="emojify: train a CNN that reads emotions on faces, and show the matching emoji.",
@@ -115,8 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/ (default: data/)")
     p.add_argument("--source", choices=["auto", "fer2013", "sample"], default="auto",
                    help="which data: auto = FER2013 when found, else the sample (default: auto)")
-    p.add_argument("--model", choices=networks.MODEL_NAMES, default="classic",
-                   help="seed = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm (default: seed)")
+    p.add_argument("--model", default="classic",  # checked by networks.build_model, the one list of names
+                   help="classic = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm "
+                        "(default: classic)")
     p.add_argument("--recipe", choices=["quick", "full", "long"], default=None,
                    help="full = 10 epochs, warm-up + cosine learning rate, the CPU default; long = 60 epochs with "
                         "augmentation and a plateau schedule, for a GPU; quick = 4 epochs (default: full, or "
@@ -170,10 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # once, where the process starts: no TensorFlow start-up chatter on the terminal; no first operation yet,
-    # because multi-worker training must configure TensorFlow's runtime before anything runs (model.distributed)
-    config.quiet_tensorflow(first_op=False)
     args = build_parser().parse_args(argv)
+    # once, where the process starts its work: no TensorFlow start-up chatter on the terminal; no first operation
+    # yet, because multi-worker training must configure TensorFlow's runtime before anything runs (distributed)
+    config.quiet_tensorflow(first_op=False)
     try:
         return args.func(args)
     except EmojifyError as exc:

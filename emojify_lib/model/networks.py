@@ -85,16 +85,21 @@ def strong_cnn(width: int = 64, l2: float = 1e-4, name: str = "strong_cnn") -> k
     return keras.Model(inputs, outputs, name=name)
 
 
-#: The networks by name: the one list that ``build_model``, ``train`` and the CLI's ``--model`` read.
+#: The networks by name: the one list that ``build_model``, ``train`` and the CLI's ``--model`` check against.
 BUILDERS = {"classic": classic_cnn, "strong": strong_cnn}
 MODEL_NAMES = tuple(BUILDERS)
 
 
-def build_model(name: str = "classic", **kwargs) -> keras.Model:
-    """Build a fresh, untrained model by name (one of :data:`MODEL_NAMES`)."""
+def check_model_name(name: str) -> str:
+    """``name`` if it is one of :data:`MODEL_NAMES`, else a :class:`ModelError` that lists them."""
     if name not in BUILDERS:
         raise ModelError(f"unknown model {name!r}; choose one of {list(MODEL_NAMES)}")
-    return BUILDERS[name](**kwargs)
+    return name
+
+
+def build_model(name: str = "classic", **kwargs) -> keras.Model:
+    """Build a fresh, untrained model by name (one of :data:`MODEL_NAMES`)."""
+    return BUILDERS[check_model_name(name)](**kwargs)
 
 
 # -------------------------------------------------------------------------------------------- files
