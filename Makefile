@@ -17,9 +17,9 @@ app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://l
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
 	$(BIN)/voila app/emoji_camera.ipynb --port=8866 --Voila.ip=127.0.0.1
 
-test: reference system-deps  ## check the package's layering, then run the library tests and every notebook (nbval) in quick mode
+test: reference system-deps  ## check the package's layering, then run the library tests and every notebook (nbval, both editions) in quick mode
 	$(BIN)/lint-imports
-	EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest tests notebooks
+	EMOJIFY_QUICK=1 TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python tools/run_tests.py
 
 setup: $(STAMP)
 
