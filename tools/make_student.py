@@ -29,7 +29,7 @@ BANNER = ("**Student edition** — made by `make student` from `notebooks/{name}
 
 
 def lessons(folder: Path) -> list[Path]:
-    return sorted(folder.glob("[0-9][0-9]_*.ipynb"))
+    return sorted(folder.glob("[0-9][0-9]*_*.ipynb"))
 
 
 def make_student(out: Path, source: Path = ROOT / "notebooks") -> list[Path]:

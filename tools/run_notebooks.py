@@ -47,6 +47,6 @@ def run(path: Path) -> float:
 
 
 if __name__ == "__main__":
-    paths = [Path(p) for p in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    paths = [Path(p) for p in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
     for p in paths:
         print(f"{p.name}: {run(p):.1f} s", flush=True)

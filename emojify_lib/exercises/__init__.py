@@ -1,4 +1,5 @@
-"""Graders for the lessons' exercises, one module per lesson (``lesson01`` … ``lesson07``).
+"""Graders for the lessons' exercises, one module per lesson (``lesson01`` … ``lesson07``, and
+``lesson05b``).
 
 How grading works — the stub, the reference version a lesson falls back to, nbgrader and the score line — is
 described in :mod:`emojify_lib.exercises._grading`. A notebook imports its lesson's module::
@@ -11,10 +12,10 @@ described in :mod:`emojify_lib.exercises._grading`. A notebook imports its lesso
 """
 from __future__ import annotations
 
-from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07
+from . import lesson01, lesson02, lesson03, lesson04, lesson05, lesson05b, lesson06, lesson07
 from ._grading import ExerciseFailed, ExerciseOpen, Score, call, expect_close, fail, passed, score, strict
 
-_LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07)
+_LESSONS = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson05b, lesson06, lesson07)
 __all__ = ["ExerciseFailed", "ExerciseOpen", "Score", "call", "expect_close", "fail", "passed", "score", "strict",
            *(name for module in _LESSONS for name in module.__all__ if name != "score")]
 
