@@ -1,6 +1,8 @@
 """The grading machinery every lesson uses: stub → open, wrong → failed + reference, right → the learner's
 answer, the strict mode nbgrader's autograder sees, and the score line."""
 import numpy as np
+from pathlib import Path
+
 import pytest
 
 from emojify_lib.exercises import ExerciseFailed, ExerciseOpen, _grading
@@ -100,5 +102,9 @@ def test_score_line_counts_passed_failed_and_never_run(lesson, capsys):
 def test_every_lesson_has_registered_exercises():
     from emojify_lib import exercises
 
-    assert sorted(_grading.EXERCISES) == ["01", "02", "03", "04", "05", "06", "07"]
-    assert all(callable(getattr(exercises, f"lesson0{i}").score) for i in range(1, 8))
+    lessons = ["01", "02", "03", "04", "05", "05b", "06", "07"]
+    assert sorted(_grading.EXERCISES) == lessons
+    assert all(callable(getattr(exercises, f"lesson{n}").score) for n in lessons)
+    # one grader module per lesson notebook
+    notebooks = sorted(p.name.split("_")[0] for p in (Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
+    assert notebooks == lessons
