@@ -22,15 +22,27 @@ def test_help_lists_commands():
     assert "--epochs" in run("train", "--help").stdout
 
 
-@pytest.fixture(scope="module")
-def trained_model(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli")
-    out = folder / "cli.keras"
-    r = run("train", "--epochs", "1", "--out", str(out), env={"EMOJIFY_QUICK": "1", "EMOJIFY_MODELS": str(folder)})
+def test_train_command_trains_and_saves_a_model(tmp_path):
+    from emojify_lib.data import sample
+    from emojify_lib.data.fer2013 import write_fer2013_csv
+    from emojify_lib.model import networks as models
+
+    # 140 sample faces in FER2013's csv format: the command's whole path (load, train, save, record) in seconds
+    data = write_fer2013_csv(tmp_path / "faces.csv", {split: sample.make_sample(n_per_class=n, seed=seed)
+                                                      for split, n, seed in (("train", 20, 0), ("val", 5, 1),
+                                                                             ("test", 5, 2))})
+    out = tmp_path / "cli.keras"
+    r = run("train", "--data", str(data), "--epochs", "1", "--out", str(out), env={"EMOJIFY_MODELS": str(tmp_path)})
     assert r.returncode == 0, r.stderr
-    assert "Best validation accuracy" in r.stdout and "synthetic sample" in r.stdout
-    assert out.is_file()
-    return out
+    assert "Trained classic for 1 epoch(s)" in r.stdout and "Best validation accuracy" in r.stdout
+    assert f"Saved {out}" in r.stdout and out.is_file()
+    info = models.read_model_info(out)
+    assert info["epochs_run"] == 1 and info["train_images"] == 140 and info["model"] == "classic_cnn"
+
+
+@pytest.fixture(scope="module")
+def trained_model(quick_trained):
+    return quick_trained[2]       # the shared quick run on the sample (tests/conftest.py)
 
 
 def test_train_then_predict_a_sample_face(trained_model, tmp_path):

@@ -14,11 +14,8 @@ THRESHOLD = 0.50
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):
-    out = tmp_path_factory.mktemp("models") / "quick.keras"
-    ds = data.load_dataset(source="sample", quick=True, verbose=False)
-    history = training.train("classic", ds, epochs=4, out=out, recipe=training.Recipe.quick(), verbose=0)
-    return ds, history, out
+def trained(quick_trained):
+    return quick_trained          # the shared quick run (tests/conftest.py): 4 epochs of the classic CNN
 
 
 def test_quick_training_beats_chance_by_far(trained):
