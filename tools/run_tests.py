@@ -1,6 +1,6 @@
 """``make test``: every test, in two pytest processes that run side by side.
 
-* **lessons**: the seven notebooks under nbval (the instructor edition), then the student edition
+* **lessons**: the lesson notebooks under nbval (the instructor edition), then the student edition
   (``tests/test_student_edition.py``). One process, in that order, because lesson 06 reads the model that lesson
   05 saves in ``models/``, as it does on a learner's machine.
 * **library**: everything else under ``tests/``. It gets a models folder of its own (``EMOJIFY_MODELS``, holding
