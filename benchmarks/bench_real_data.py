@@ -161,9 +161,7 @@ def part_strong(root: Path, steps: int = 40) -> None:
     res = Results(GROUP)
     ds = data.load_dataset(source="fer2013", path=root, verbose=False)
     recipe = training.Recipe.long()
-    model = models.build_model("strong")
-    model.compile(optimizer=training.make_optimizer(recipe, steps), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model = training.compile_model(models.build_model("strong"), steps, recipe.epochs, recipe)
     train_ds = pipeline.make_tf_dataset(*ds.train, batch_size=recipe.batch_size, shuffle=True, augment=recipe.augment)
     model.fit(train_ds.take(10), epochs=1, verbose=0)  # build, trace, warm the cache
     start = time.perf_counter()

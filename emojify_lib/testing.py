@@ -39,6 +39,17 @@ def lfw_faces_frame(n: int = 3) -> np.ndarray:
     return frame
 
 
+def sample_faces_csv(path, per_class: tuple[int, int, int] = (20, 5, 5)) -> Path:
+    """A small FER2013-format csv of the bundled sample's drawn faces, ``per_class`` faces of each class in train,
+    val and test (default 140 / 35 / 35): a whole training run of the CLI in seconds. Returns ``path``."""
+    from .data import sample
+    from .data.fer2013 import write_fer2013_csv
+
+    splits = {split: sample.make_sample(n_per_class=n, seed=seed)
+              for seed, (split, n) in enumerate(zip(("train", "val", "test"), per_class))}
+    return write_fer2013_csv(path, splits)
+
+
 def random_faces(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """``n`` random ``uint8 (48, 48)`` "faces" and random labels ``int64 (n,)``."""
     rng = np.random.default_rng(seed)

@@ -19,9 +19,9 @@ import numpy as np
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
 from ..core.images import SIZE, as_batch, as_faces
 
-__all__ = ["predict_probs", "confusion_matrix", "recall", "precision", "per_class_report", "format_report", "plot_confusion_matrix",
-           "most_confident_mistakes", "plot_faces", "saliency_map", "grad_cam", "maps_and_gradients", "gradcam_heatmap",
-           "overlay_heatmap"]
+__all__ = ["predict_probs", "confusion_matrix", "recall", "precision", "per_class_report", "format_report",
+           "plot_confusion_matrix", "most_confident_mistakes", "plot_faces", "saliency_map", "grad_cam",
+           "maps_and_gradients", "gradcam_heatmap", "overlay_heatmap"]
 
 
 # ------------------------------------------------------------------------------------------- predictions
@@ -248,8 +248,7 @@ def grad_cam(model, face: np.ndarray, layer_name: str | None = None, class_index
 
     maps, grads = maps_and_gradients(model, face, layer_name, class_index)
     cam = cv2.resize(gradcam_heatmap(maps, grads), (SIZE, SIZE), interpolation=cv2.INTER_LINEAR)
-    top = float(cam.max())
-    return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
+    return _max_one(cam)     # again: the stretched map's peak can fall between pixels
 
 
 def maps_and_gradients(model, face: np.ndarray, layer_name: str | None = None, class_index: int | None = None):
@@ -283,7 +282,11 @@ def gradcam_heatmap(maps: np.ndarray, grads: np.ndarray) -> np.ndarray:
     if maps.ndim != 3 or maps.shape != grads.shape:
         raise ValueError(f"maps and grads must both be (h, w, channels); got {maps.shape} and {grads.shape}")
     weights = grads.mean(axis=(0, 1))                                      # alpha_k, one per channel
-    cam = np.maximum(maps @ weights, 0)
+    return _max_one(np.maximum(maps @ weights, 0))
+
+
+def _max_one(cam: np.ndarray) -> np.ndarray:
+    """``cam`` divided by its maximum, as float32 (all zeros when the maximum is not positive)."""
     top = float(cam.max())
     return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 

@@ -23,14 +23,11 @@ def test_help_lists_commands():
 
 
 def test_train_command_trains_and_saves_a_model(tmp_path):
-    from emojify_lib.data import sample
-    from emojify_lib.data.fer2013 import write_fer2013_csv
     from emojify_lib.model import networks as models
+    from emojify_lib.testing import sample_faces_csv
 
     # 140 sample faces in FER2013's csv format: the command's whole path (load, train, save, record) in seconds
-    data = write_fer2013_csv(tmp_path / "faces.csv", {split: sample.make_sample(n_per_class=n, seed=seed)
-                                                      for split, n, seed in (("train", 20, 0), ("val", 5, 1),
-                                                                             ("test", 5, 2))})
+    data = sample_faces_csv(tmp_path / "faces.csv")
     out = tmp_path / "cli.keras"
     r = run("train", "--data", str(data), "--epochs", "1", "--out", str(out), env={"EMOJIFY_MODELS": str(tmp_path)})
     assert r.returncode == 0, r.stderr

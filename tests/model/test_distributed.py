@@ -58,14 +58,11 @@ def finish(proc, timeout):
 def test_two_workers_train_one_epoch_in_step(tmp_path):
     from emojify_lib.model import networks as models
 
-    from emojify_lib.data import sample
-    from emojify_lib.data.fer2013 import write_fer2013_csv
+    from emojify_lib.testing import sample_faces_csv
 
     # sample faces in FER2013's csv format: 140 training faces, 3 steps of 2 × 32 (one quick epoch, not the whole
     # sample set: two TensorFlow processes share this 2-core machine)
-    data = write_fer2013_csv(tmp_path / "faces.csv", {split: sample.make_sample(n_per_class=n, seed=seed)
-                                                      for split, n, seed in (("train", 20, 0), ("val", 5, 1),
-                                                                             ("test", 5, 2))})
+    data = sample_faces_csv(tmp_path / "faces.csv")
     workers = ",".join(f"localhost:{p}" for p in free_ports(2))
     out = tmp_path / "mw.keras"
     procs = [start_worker(workers, i, out, tmp_path, batch_size=32, data=data) for i in (0, 1)]
