@@ -1,6 +1,7 @@
 """Graders for lesson 05's exercises (see :mod:`emojify_lib.exercises` for how grading works)."""
 from __future__ import annotations
 
+import inspect
 import math
 from pathlib import Path
 
@@ -124,11 +125,20 @@ def _check_metrics(metrics) -> None:
         fail(f"the model's metrics are {names or 'none'}; expected accuracy", hint)
 
 
-@grader(LESSON, "compile_model", reference=training.compile_model)
+def _compile_model(model, steps_per_epoch, epochs, learning_rate=None):
+    """The lesson's reference: the full recipe's warm-up + cosine, or a constant ``learning_rate`` (a plateau
+    recipe starts at a constant rate)."""
+    recipe = (training.Recipe.full() if learning_rate is None
+              else training.Recipe(schedule="plateau", learning_rate=learning_rate))
+    training.compile_model(model, steps_per_epoch, epochs, recipe)
+
+
+@grader(LESSON, "compile_model", reference=_compile_model)
 def check_compile_model(fn) -> None:
-    """Lesson 05, exercise 3: ``fn(model, steps_per_epoch, epochs)`` compiles ``model`` with Adam on a learning rate
-    that warms up linearly from 0 to 1e-3 over the first epoch, then falls along a half cosine to 0 at the last
-    step; the sparse categorical cross-entropy loss; and accuracy as a metric."""
+    """Lesson 05, exercise 3: ``fn(model, steps_per_epoch, epochs, learning_rate=None)`` compiles ``model`` with Adam
+    on a learning rate that warms up linearly from 0 to 1e-3 over the first epoch, then falls along a half cosine to
+    0 at the last step (or, given a number ``learning_rate``, that constant rate); the sparse categorical
+    cross-entropy loss; and accuracy as a metric."""
     import keras
 
     for spe, epochs in ((10, 4), (7, 3)):
@@ -176,7 +186,26 @@ def check_compile_model(fn) -> None:
         expect_close(got, want, f"{what}: its learning rate over steps 0–{total}", hint, atol=1e-7)
         _check_loss(model.loss)
         _check_metrics(model.get_compile_config().get("metrics"))
-    passed("Adam on warm-up + cosine (0 → 1e-3 in one epoch → 0), sparse categorical cross-entropy, accuracy.")
+    model = _tiny_model()
+    what = "compile_model(model, steps_per_epoch=10, epochs=2, learning_rate=5e-4)"
+    try:
+        inspect.signature(fn).bind(model, 10, 2, 5e-4)
+    except TypeError:
+        fail("compile_model takes no learning_rate argument",
+             "define it as def compile_model(model, steps_per_epoch, epochs, learning_rate=None).")
+    except ValueError:  # no signature to read (a builtin): let the call itself tell
+        pass
+    call(fn, model, 10, 2, 5e-4, name="compile_model")
+    if not getattr(model, "compiled", False) or model.optimizer is None:
+        fail(f"{what} did not compile the model it was given", "call model.compile(...) whatever learning_rate is.")
+    rate = model.optimizer._learning_rate
+    if isinstance(rate, keras.optimizers.schedules.LearningRateSchedule):
+        fail(f"{what} still gave Adam a schedule; expected the constant rate 5e-4",
+             "when learning_rate is a number, pass that number itself as Adam's learning_rate= (no schedule).")
+    expect_close(float(np.asarray(rate)), 5e-4, f"{what}: Adam's learning rate",
+                 "pass the learning_rate argument on to Adam(learning_rate=...).", atol=1e-9)
+    passed("Adam on warm-up + cosine (0 → 1e-3 in one epoch → 0) or on the constant rate given, sparse categorical "
+           "cross-entropy, accuracy.")
 
 
 @grader(LESSON, "make_callbacks", reference=training.make_callbacks)

@@ -26,7 +26,7 @@ def stub(*args):
 
 def test_stubs_are_open_and_fall_back_to_the_references(capsys):
     for check, reference in ((ex.check_cross_entropy, None), (ex.check_steps_per_epoch, training.steps_per_epoch),
-                             (ex.check_compile_model, training.compile_model),
+                             (ex.check_compile_model, ex._compile_model),
                              (ex.check_make_callbacks, training.make_callbacks)):
         with pytest.raises(ExerciseOpen):
             check.check(stub)
@@ -78,8 +78,9 @@ def schedule(spe, epochs, peak=1e-3, warmup=None, decay=None, start=0.0):
 
 
 def compiler(optimizer=None, loss="sparse_categorical_crossentropy", metrics=("accuracy",), **sched):
-    def compile_model(model, spe, epochs):
-        opt = optimizer(spe, epochs) if optimizer else keras.optimizers.Adam(learning_rate=schedule(spe, epochs, **sched))
+    def compile_model(model, spe, epochs, learning_rate=None):
+        rate = schedule(spe, epochs, **sched) if learning_rate is None else learning_rate
+        opt = optimizer(spe, epochs) if optimizer else keras.optimizers.Adam(learning_rate=rate)
         model.compile(optimizer=opt, loss=loss, metrics=list(metrics))
     return compile_model
 
@@ -90,7 +91,7 @@ def test_compile_model_right(capsys):
     assert "✅ Correct" in capsys.readouterr().out
     ex.check_compile_model.check(compiler(loss=keras.losses.SparseCategoricalCrossentropy(),
                                           metrics=[keras.metrics.SparseCategoricalAccuracy()]))
-    ex.check_compile_model.check(training.compile_model)
+    ex.check_compile_model.check(ex._compile_model)             # the reference a skipped exercise falls back on
 
 
 def test_compile_model_mistakes():
@@ -110,6 +111,12 @@ def test_compile_model_mistakes():
           match="from_logits")
     fails(ex.check_compile_model, compiler(metrics=()), match="expected accuracy")
     fails(ex.check_compile_model, compiler(metrics=("categorical_accuracy",)), match="one-hot")
+    right = compiler()
+    fails(ex.check_compile_model, lambda m, spe, ep: right(m, spe, ep), match="no learning_rate argument")
+    fails(ex.check_compile_model, lambda m, spe, ep, lr=None: right(m, spe, ep), match="still gave Adam a schedule")
+    fails(ex.check_compile_model, lambda m, spe, ep, lr=None: right(m, spe, ep, None if lr is None else 1e-3),
+          match="expected 0.0005|5e-04|0.0005")
+    fails(ex.check_compile_model, lambda m, spe, ep, lr=None: None if lr else right(m, spe, ep), match="did not compile")
 
 
 # --- exercise 4: callbacks -----------------------------------------------------------------------------------
