@@ -46,3 +46,14 @@ def test_lessons_state_the_measured_figures(lesson, figures):
     for figure in figures:
         assert expected[figure] in text, f"lesson {lesson} should state the measured {figure} figure {expected[figure]}"
     assert "63 %" not in text and "70–73 %" not in text  # the old quoted, never-measured figures
+
+
+def test_lesson05_states_the_measured_quick_recipes():
+    """Lesson 05's reason for its quick learning rate quotes benchmarks/results.md group 9, seed by seed."""
+    text = " ".join(lesson_text("05").split())
+    rows = [[c.strip() for c in line.split("|")] for line in (ROOT / "benchmarks" / "results.md").read_text().splitlines()]
+    rows = [r for r in rows if len(r) == 7 and r[1] == "9 quick recipe"]
+    assert len(rows) == 2, "benchmarks/results.md should hold the two group-9 rows (bench_quick_recipe.py)"
+    for row in rows:
+        per_seed = row[5].split("validation accuracy per seed ")[1].split(";")[0].replace("%", " %")
+        assert per_seed in text, f"lesson 05 should quote the measured {row[2].split(':')[0]} runs: {per_seed}"
