@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/ (default: data/)")
     p.add_argument("--source", choices=["auto", "fer2013", "sample"], default="auto",
                    help="which data: auto = FER2013 when found, else the sample (default: auto)")
-    p.add_argument("--model", default="classic",  # checked by networks.build_model, the one list of names
+    p.add_argument("--model", default="classic",  # checked in _train by networks.check_model_name
                    help="classic = the classic Emojify CNN; strong = deeper VGG-style CNN with batch norm "
                         "(default: classic)")
     p.add_argument("--recipe", choices=["quick", "full", "long"], default=None,

@@ -57,7 +57,6 @@ def finish(proc, timeout):
 
 def test_two_workers_train_one_epoch_in_step(tmp_path):
     from emojify_lib.model import networks as models
-
     from emojify_lib.testing import sample_faces_csv
 
     # sample faces in FER2013's csv format: 140 training faces, 3 steps of 2 × 32 (one quick epoch, not the whole
