@@ -4,7 +4,8 @@ Folders, each importing only the ones below it (``lint-imports`` checks the cont
 
 * ``core``: ``emotions`` (the class list), ``errors``, ``config`` (quick mode, paths), ``images`` (image rules);
 * ``data``: ``fer2013`` (loaders, writers, ``load_dataset``), ``sample`` (drawn faces), ``pipeline`` (tf.data);
-* ``model``: ``networks``, ``training``, ``evaluation``;
+* ``model``: ``networks``, ``files`` (paths, records, which model; no Keras), ``reference``, ``training``,
+  ``evaluation``, ``distributed``;
 * ``live``: ``faces``, ``predictor``, ``tracking``, ``overlay``, ``sources``, ``session`` (the one live step);
 * ``apps``: ``widgets`` (kernel and browser camera), ``window`` (Tk); ``__main__`` is the CLI.
 

@@ -42,7 +42,7 @@ def _train(args) -> int:
 def _evaluate(args) -> int:
     from .data import fer2013 as data
     from .model import evaluation
-    from .model.reference import load_chosen
+    from .model.networks import load_chosen
 
     model, choice = load_chosen(args.model)
     source = "fer2013" if args.data else "auto"

@@ -119,9 +119,9 @@ class EmotionPredictor:
     @classmethod
     def from_path(cls, path: str | Path | None = None, **kwargs) -> "EmotionPredictor":
         """Load a model and wrap it. ``path``: a model file, ``"reference"``, or ``None`` to let
-        :func:`emojify_lib.model.reference.choose_model` pick (the learner's FER2013 model, else the reference
+        :func:`emojify_lib.model.files.choose_model` pick (the learner's FER2013 model, else the reference
         model). Sets ``description`` (which model, for the screen) and ``warning`` (e.g. sample-trained)."""
-        from ..model.reference import load_chosen
+        from ..model.networks import load_chosen
 
         model, choice = load_chosen(path)  # raises a ModelError that says what to do when there is none
         kwargs.setdefault("warning", choice.warning)

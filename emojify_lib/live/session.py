@@ -23,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import config
 from ..core.emotions import NUM_CLASSES
 from ..core.errors import CameraError, EmojifyError, ImageError
+from ..model import files
 from .overlay import annotate
 from .predictor import EmotionPredictor, FacePrediction
 
@@ -76,14 +78,11 @@ def model_choices(folder: str | Path | None = None) -> list[tuple[str, Path]]:
     ``models/``, see :func:`~emojify_lib.core.config.models_dir`), the learner's own model first. The label is
     the file's name plus the description or data source its ``.json`` record gives. Views show a picker only
     when this holds more than one model."""
-    from ..core import config
-    from ..model import networks
-
     folder = Path(folder) if folder is not None else config.models_dir()
-    found = sorted(folder.glob("*.keras"), key=lambda p: (p != networks.default_model_path(), p.name))
+    found = sorted(folder.glob("*.keras"), key=lambda p: (p != files.default_model_path(), p.name))
     out = []
     for path in found:
-        info = networks.read_model_info(path)
+        info = files.read_model_info(path)
         about = info.get("description") or (f"trained on {info['data_source']}" if info.get("data_source") else "")
         out.append((f"{path.stem}: {about}" if about else path.stem, path))
     return out

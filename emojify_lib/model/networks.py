@@ -2,27 +2,27 @@
 
 Every model here takes raw pixels, ``float32 (N, 48, 48, 1)`` in 0-255, and scales them itself with a
 ``Rescaling(1/255)`` layer, so training, evaluation and the webcam all feed the same thing. Outputs are
-softmax probabilities ``(N, 7)`` in the canonical class order of :mod:`emojify_lib.emotions`.
+softmax probabilities ``(N, 7)`` in the canonical class order of :mod:`emojify_lib.core.emotions`.
 """
 from __future__ import annotations
 
-import json
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ..core import config
-from ..core.emotions import CANONICAL_TO_CLASSIC, EMOTIONS, NUM_CLASSES
+from ..core.emotions import CANONICAL_TO_CLASSIC, NUM_CLASSES
 from ..core.errors import ModelError
 from ..core.images import SIZE
-from .reference import REFERENCE_FILE
+# The model-file names, re-exported here because lessons and tests reach them as ``networks.<name>``.
+from .files import (DEFAULT_MODEL_NAME, ModelChoice, choose_model, default_model_path,  # noqa: F401
+                    find_trained_model, info_path, read_model_info, write_model_info)
 
 import keras
 from keras import layers
 
 INPUT_SHAPE = (SIZE, SIZE, 1)
-DEFAULT_MODEL_NAME = "emotion_cnn.keras"
 
 
 def classic_cnn(name: str = "classic_cnn") -> keras.Model:
@@ -103,46 +103,12 @@ def build_model(name: str = "classic", **kwargs) -> keras.Model:
 
 
 # -------------------------------------------------------------------------------------------- files
-def default_model_path() -> Path:
-    """Where lessons and the CLI save the trained model: ``models/emotion_cnn.keras``."""
-    return config.models_dir() / DEFAULT_MODEL_NAME
-
-
-def find_trained_model() -> Path | None:
-    """The model the learner trained (``models/emotion_cnn.keras``), else the newest other ``.keras`` file in
-    ``models/`` (not the reference model), else a classic ``emotion_model.h5``; ``None`` if there is none.
-    Which model the app uses is :func:`emojify_lib.reference.choose_model`'s rule."""
-    folder = config.models_dir()
-    if default_model_path().is_file():
-        return default_model_path()
-    found = sorted((p for p in folder.glob("*.keras") if p.name != REFERENCE_FILE and ".partial" not in p.name),
-                   key=lambda p: p.stat().st_mtime, reverse=True)
-    if found:
-        return found[0]
-    classic = folder / "emotion_model.h5"
-    return classic if classic.is_file() else None
-
-
-def info_path(model_path: str | Path) -> Path:
-    """The JSON file beside a model that records how it was trained (``x.keras`` → ``x.json``)."""
-    return Path(model_path).with_suffix(".json")
-
-
-def write_model_info(model_path: str | Path, **info) -> Path:
-    """Record facts about a saved model (data source, epochs, accuracy...) beside it, as JSON."""
-    path = info_path(model_path)
-    info.setdefault("classes", list(EMOTIONS))
-    path.write_text(json.dumps(info, indent=2, default=float))
-    return path
-
-
-def read_model_info(model_path: str | Path) -> dict:
-    """What :func:`write_model_info` recorded, or ``{}`` when nothing was."""
-    path = info_path(model_path)
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
+# Paths and records live in the Keras-free ``files`` module; load and save, which need Keras, live here.
+def load_chosen(spec: str | Path | None = None) -> tuple[keras.Model, ModelChoice]:
+    """``(keras model, ModelChoice)`` for :func:`emojify_lib.model.files.choose_model`'s pick (``spec``: ``None``,
+    ``"reference"`` or a model file)."""
+    choice = choose_model(spec)
+    return load_model(choice.path), choice
 
 
 def load_model(path: str | Path | None = None) -> keras.Model:
