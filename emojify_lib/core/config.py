@@ -5,6 +5,9 @@
 ``EMOJIFY_MODELS=DIR`` where trained models are written (default: ``models/`` in the project).
 ``EMOJIFY_CACHE=DIR`` where drawn sample faces are kept between runs (default: ``~/.cache/emojify``, or
 ``$XDG_CACHE_HOME/emojify``); ``EMOJIFY_CACHE=off`` keeps nothing on disk.
+``EMOJIFY_ROOM=1``   room mode (set by ``make app-room`` for the page's kernels): visitors' snapshots download to their
+own browser, nothing is written on the server, and the page shows no server paths or tracebacks.
+``XDG_CONFIG_HOME``  where the room's certificate is kept (default ``~/.config``; see :func:`config_dir`).
 """
 from __future__ import annotations
 
@@ -53,6 +56,19 @@ def cache_dir() -> Path | None:
         return Path(env).expanduser()
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
     return (Path(base).expanduser() if base else Path.home() / ".cache") / "emojify"
+
+
+def room_mode() -> bool:
+    """True when ``EMOJIFY_ROOM`` is set to 1/true/yes/on: the page serves visitors on other devices
+    (``make app-room``), so what they send is kept off the server's disk and errors show no server details."""
+    return os.environ.get("EMOJIFY_ROOM", "").strip().lower() in _TRUE
+
+
+def config_dir() -> Path:
+    """``$XDG_CONFIG_HOME/emojify``, else ``~/.config/emojify``: settings kept outside the project (the room's
+    certificate). Not created here."""
+    base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+    return (Path(base).expanduser() if base else Path.home() / ".config") / "emojify"
 
 
 def emojis_dir() -> Path:
