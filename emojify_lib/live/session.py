@@ -62,11 +62,45 @@ class Shown:
         return self.main.probs if self.main is not None else np.zeros(NUM_CLASSES, np.float32)
 
 
+#: The largest encoded frame (JPEG/PNG bytes) the live step decodes; a larger one is refused before decoding.
+#: A browser's 320-px frame is ~20 KB and its full-size 640×480 snapshot ~60 KB; a 4K camera picture ~3 MB.
+MAX_FRAME_BYTES = 4_000_000
+#: The largest picture (width × height, read from the image's header) the live step decodes: 4K, 3840 × 2160.
+MAX_FRAME_PIXELS = 3840 * 2160
+
+
+def image_size(data: bytes, where: str = "encoded image") -> tuple[int, int]:
+    """``(width, height)`` of a JPEG or PNG, read from its header without decoding its pixels.
+    :class:`ImageError` when the bytes are neither."""
+    import io
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # the caller judges the size
+            with Image.open(io.BytesIO(data), formats=["JPEG", "PNG"]) as image:  # lazy: reads the header only
+                return image.size
+    except Image.DecompressionBombError:  # over Pillow's own limit (~179 megapixels), far above ours
+        raise ImageError(f"{where} is over {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels; the largest accepted is "
+                         f"{MAX_FRAME_PIXELS:,} pixels (3840 × 2160)") from None
+    except (UnidentifiedImageError, OSError, ValueError):
+        raise ImageError(f"{where} is not a readable JPEG/PNG image") from None
+
+
 def decode_image(data: bytes, where: str = "encoded image") -> np.ndarray:
-    """Decode the bytes of a JPEG/PNG (e.g. a browser's frame) into a BGR ``uint8`` frame; :class:`ImageError`
-    when they are not a readable image."""
+    """Decode the bytes of a JPEG/PNG (e.g. a browser's frame) into a BGR ``uint8`` frame. :class:`ImageError`
+    when they are not a readable image, or are larger than :data:`MAX_FRAME_BYTES` or (by the size in the image's
+    header) :data:`MAX_FRAME_PIXELS`: such frames are refused before any decoding."""
     import cv2
 
+    if len(data) > MAX_FRAME_BYTES:
+        raise ImageError(f"{where} is {len(data):,} bytes; the largest accepted is {MAX_FRAME_BYTES:,}")
+    width, height = image_size(data, where) if data else (0, 0)
+    if width * height > MAX_FRAME_PIXELS:
+        raise ImageError(f"{where} is {width} × {height} pixels; the largest accepted is "
+                         f"{MAX_FRAME_PIXELS:,} pixels (3840 × 2160)")
     frame = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
     if frame is None:
         raise ImageError(f"{where} is not a readable JPEG/PNG image")
@@ -103,6 +137,9 @@ class LiveSession:
         self.errors = 0
         self.cover = False  # the "emojify" switch: each face hidden by its emoji
         self.last: Shown | None = None  # the last frame shown (what a snapshot saves)
+        #: Say what an unexpected error was (``False`` for visitors, in room mode: they read only that a frame
+        #: was skipped, and the traceback goes to the server's terminal).
+        self.details = True
 
     @property
     def warning(self) -> str | None:
@@ -125,6 +162,13 @@ class LiveSession:
         except EmojifyError as exc:
             return self._skip(f"Skipped a bad frame ({self.errors + 1} so far): {exc}")
         except Exception as exc:  # never let one frame end the demo
+            if not self.details:
+                import sys
+                import traceback
+
+                traceback.print_exc(file=sys.__stderr__)  # the server's terminal, not the page
+                return self._skip(f"Skipped a frame ({self.errors + 1} so far): an unexpected error "
+                                  "(the server's terminal says which)")
             return self._skip(f"Skipped a frame ({self.errors + 1} so far): {type(exc).__name__}: {exc}")
         self.frames_processed += 1
         self.last = Shown(shown, faces)
@@ -142,25 +186,41 @@ class LiveSession:
             return Shown(stop=True)
         return self.step(frame)
 
-    def snapshot(self, folder: str | Path | None = None, frame=None) -> Path:
-        """Save the last annotated frame as a PNG in ``folder`` (default :data:`SNAPSHOT_FOLDER` under the working
-        directory, created if needed) and return its path. ``frame`` (a picture or encoded image bytes, e.g. the
-        browser's full-size picture): draw the last frame's faces on it instead, scaled to its size. The only file
-        the live demo ever writes, and only when this is called. :class:`ImageError` when there is nothing yet."""
+    def snapshot_picture(self, frame=None) -> np.ndarray:
+        """The last annotated frame (BGR ``uint8``). ``frame`` (a picture or encoded image bytes, e.g. the browser's
+        full-size picture): the last frame's faces drawn on it instead, scaled to its size. :class:`ImageError`
+        when there is nothing yet or ``frame`` cannot be used."""
         import dataclasses
-
-        import cv2
 
         if self.last is None or self.last.frame is None:
             raise ImageError("no frame to save yet: start the camera and wait for the first picture")
-        picture = self.last.frame
-        if frame is not None:
-            if isinstance(frame, (bytes, bytearray, memoryview)):
-                frame = decode_image(bytes(frame), "the snapshot frame")
-            sy, sx = (frame.shape[i] / self.last.frame.shape[i] for i in (0, 1))
-            faces = [dataclasses.replace(f, box=(round(f.box[0] * sx), round(f.box[1] * sy), round(f.box[2] * sx),
-                                                 round(f.box[3] * sy))) for f in self.last.faces]
-            picture = annotate(frame, faces, cover=self.cover)
+        if frame is None:
+            return self.last.frame
+        if isinstance(frame, (bytes, bytearray, memoryview)):
+            frame = decode_image(bytes(frame), "the snapshot frame")
+        sy, sx = (frame.shape[i] / self.last.frame.shape[i] for i in (0, 1))
+        faces = [dataclasses.replace(f, box=(round(f.box[0] * sx), round(f.box[1] * sy), round(f.box[2] * sx),
+                                             round(f.box[3] * sy))) for f in self.last.faces]
+        return annotate(frame, faces, cover=self.cover)
+
+    def snapshot_png(self, frame=None) -> tuple[str, bytes]:
+        """``(file name, PNG bytes)`` of :meth:`snapshot_picture`, written nowhere: room mode hands them to the
+        visitor's browser as a download."""
+        import cv2
+
+        ok, png = cv2.imencode(".png", self.snapshot_picture(frame))
+        if not ok:
+            raise ImageError("could not encode the snapshot as PNG")
+        return f"emojify-{time.strftime('%Y%m%d-%H%M%S')}.png", png.tobytes()
+
+    def snapshot(self, folder: str | Path | None = None, frame=None) -> Path:
+        """Save :meth:`snapshot_picture` (the last annotated frame, or ``frame`` with its faces drawn on) as a PNG
+        in ``folder`` (default :data:`SNAPSHOT_FOLDER` under the working directory, created if needed) and return
+        its path. The only file the live demo ever writes, and only when this is called (never in room mode).
+        :class:`ImageError` when there is nothing yet."""
+        import cv2
+
+        picture = self.snapshot_picture(frame)
         folder = Path(folder if folder is not None else SNAPSHOT_FOLDER)
         folder.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
