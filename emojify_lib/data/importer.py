@@ -320,9 +320,25 @@ def _parent_that_exists(path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------------------------- csv files
+class _Reader(io.RawIOBase):
+    """Any object with ``read(n)`` as a plain readable stream (a tar member read in stream mode has no
+    ``seekable``, which ``io.TextIOWrapper`` asks for)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
 def _import_csv(stream, src: str, writer_factory, allow_partial: bool, say) -> tuple["_Writer", str | None]:
     """Read a FER2013 csv from a binary ``stream``: every row checked, each face written as a PNG."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    text = io.TextIOWrapper(io.BufferedReader(_Reader(stream), 1 << 16), encoding="utf-8", newline="")
     first = text.readline(4096)
     header = [h.strip() for h in first.strip().split(",")]
     if not {"emotion", "pixels"} <= set(header):
