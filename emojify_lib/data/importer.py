@@ -697,10 +697,13 @@ def download(competition: bool = False, allow_partial: bool = False, force: bool
     ``msambare/fer2013`` (Kaggle's archive.zip, the one the course's figures were measured on);
     ``competition=True`` takes the competition's original files (its rules must be accepted on kaggle.com)."""
     target = config.data_dir() / TARGET_NAME
-    previous = read_manifest(target) if target.exists() else None
-    if previous and previous.get("complete") and not force:
-        return ImportResult("already", target, previous.get("format", ""), previous.get("counts", {}), True,
-                            source=previous.get("source", ""))
+    if target.exists() and not force:   # decided before anything is fetched
+        previous = read_manifest(target)
+        if previous and previous.get("complete"):
+            return ImportResult("already", target, previous.get("format", ""), previous.get("counts", {}), True,
+                                source=previous.get("source", ""))
+        what = "a partial import" if previous else "a folder not made by `data import`"
+        raise DataError(f"{target} already holds {what}; pass --force to download and replace it")
     where = kaggle_credentials()
     if where is None:
         print(no_credentials_help(), file=sys.stderr)
@@ -737,7 +740,11 @@ def download(competition: bool = False, allow_partial: bool = False, force: bool
     new = sorted(set(folder.iterdir()) - before, key=lambda p: p.stat().st_size, reverse=True)
     if not new:
         raise DataError(f"Kaggle's client finished but left no new file in {folder}")
-    result = import_fer2013(new[0], allow_partial=allow_partial, force=force, say=say)
+    try:
+        result = import_fer2013(new[0], allow_partial=allow_partial, force=force, say=say)
+    except DataError as exc:
+        raise DataError(f"{exc} (the download is kept as {new[0]}: import it again with `data import`, "
+                        "or delete it)") from None
     for file in new:
         file.unlink(missing_ok=True)   # imported: the archive is no longer needed (kept when the import failed)
     with contextlib.suppress(OSError):

@@ -99,12 +99,12 @@ def run_cli(*args, env=None):
 
 
 # ------------------------------------------------------------------------------ each format, read back
-@pytest.mark.parametrize("kind", ["zip", "tar.gz", "csv", "competition zip"])
+@pytest.mark.parametrize("kind", ["zip", "zip in a folder", "tar.gz", "csv", "competition zip"])
 def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, data_dir, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
-    if kind == "zip":
-        file = make_zip(src / "archive.zip", splits)
+    if kind.startswith("zip"):
+        file = make_zip(src / "archive.zip", splits, prefix="archive/" if kind == "zip in a folder" else "")
     elif kind == "tar.gz":
         file = make_targz(src / "fer2013.tar.gz", splits)
     elif kind == "csv":
@@ -123,7 +123,7 @@ def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, d
 
     dataset = data.load_dataset(quick=False, verbose=False)                 # what `train` and the lessons load
     assert dataset.source == "fer2013" and dataset.path == target
-    if kind == "zip":  # Kaggle's folders: test/ = PublicTest + PrivateTest; validation held out of train
+    if kind.startswith("zip"):  # Kaggle's folders: test/ = PublicTest + PrivateTest; validation held out of train
         test = tuple(np.concatenate([splits["val"][i], splits["test"][i]]) for i in (0, 1))
         assert same(dataset.test, test)
         both = tuple(np.concatenate([dataset.train[i], dataset.val[i]]) for i in (0, 1))
@@ -426,3 +426,12 @@ def test_kaggle_credentials_are_looked_for_where_kaggles_client_looks(tmp_path, 
     (tmp_path / ".config" / "kaggle").mkdir(parents=True)
     (tmp_path / ".config" / "kaggle" / "kaggle.json").write_text("{}")
     assert importer.kaggle_credentials().endswith("kaggle.json")
+
+
+def test_download_over_a_partial_import_is_refused_before_fetching(splits, data_dir, tmp_path, monkeypatch):
+    importer.import_fer2013(make_zip(tmp_path / "archive.zip", splits), allow_partial=True, say=quiet)
+    monkeypatch.setenv("KAGGLE_USERNAME", "learner")
+    monkeypatch.setenv("KAGGLE_KEY", "0")
+    with pytest.raises(DataError, match="already holds a partial import; pass --force"):
+        importer.download(say=quiet)
+    assert "kaggle" not in sys.modules and sorted(p.name for p in data_dir.iterdir()) == ["fer2013"]
