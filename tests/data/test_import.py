@@ -99,7 +99,8 @@ def run_cli(*args, env=None):
 
 
 # ------------------------------------------------------------------------------ each format, read back
-@pytest.mark.parametrize("kind", ["zip", "zip in a folder", "tar.gz", "csv", "competition zip"])
+@pytest.mark.parametrize("kind", ["zip", "zip in a folder", "tar.gz", "csv", "competition zip",
+                                  "competition zip with icml_face_data.csv"])
 def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, data_dir, tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -109,6 +110,14 @@ def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, d
         file = make_targz(src / "fer2013.tar.gz", splits)
     elif kind == "csv":
         file = make_csv(src / "fer2013.csv", splits)
+    elif kind.endswith("icml_face_data.csv"):  # the same csv with its columns as 'emotion, Usage, pixels'
+        usage = {"train": "Training", "val": "PublicTest", "test": "PrivateTest"}
+        rows = [f"{label}, {usage[s]}, {' '.join(map(str, face.ravel()))}\n"
+                for s, (x, y) in splits.items() for face, label in zip(x, y)]
+        file = src / "challenges.zip"
+        with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("icml_face_data.csv", "emotion, Usage, pixels\n" + "".join(rows))
+            zf.writestr("train.csv", "emotion,pixels\n")
     else:  # the competition's whole download: a zip holding fer2013.tar.gz among other files
         inner = make_targz(tmp_path / "fer2013.tar.gz", splits).read_bytes()
         file = src / "challenges.zip"
@@ -435,3 +444,14 @@ def test_download_over_a_partial_import_is_refused_before_fetching(splits, data_
     with pytest.raises(DataError, match="already holds a partial import; pass --force"):
         importer.download(say=quiet)
     assert "kaggle" not in sys.modules and sorted(p.name for p in data_dir.iterdir()) == ["fer2013"]
+
+
+def test_data_describes_a_csv_put_there_by_hand(splits, data_dir, monkeypatch):
+    make_csv(data_dir / "fer2013.csv", splits)
+    text = importer.describe()
+    assert f"Found: {data_dir / 'fer2013.csv'}  [csv" in text and "Imported by" not in text
+    rows = {line.split()[0]: line.split()[1:] for line in text.splitlines() if line.startswith("  ")}
+    assert rows["val"] == [str(n) for n in np.bincount(splits["val"][1], minlength=7)] + ["7"]
+    assert rows["split"] == list(EMOTIONS) + ["total"]
+    monkeypatch.setenv("EMOJIFY_QUICK", "1")
+    assert "Quick mode is on" in importer.describe()
