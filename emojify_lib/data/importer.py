@@ -376,6 +376,22 @@ def _import_csv(stream, src: str, writer_factory, allow_partial: bool, say) -> t
     return writer, differs, "csv"
 
 
+def _check_last_row(path: Path, src: str) -> None:
+    """Fail fast on a csv cut short mid-row: its last line is checked before hundreds of MB are read (the full read
+    checks every row anyway; this only makes a broken download answer in a second)."""
+    with open(path, "rb") as handle:
+        header = handle.readline(4096).decode("utf-8", errors="replace").split(",")
+        handle.seek(max(0, path.stat().st_size - 65536))
+        lines = handle.read().decode("utf-8", errors="replace").rstrip("\r\n").rsplit("\n", 1)
+    if "pixels" not in [h.strip() for h in header] or len(lines) < 2:
+        return                                   # not FER2013's header, or no rows: the full read says so
+    fields = lines[-1].split(",")
+    if len(fields) != len(header) or not any(len(f.split()) == 2304 for f in fields):
+        raise DataError(f"{src}: the last line is not a whole row ({len(fields)} field(s), "
+                        f"{max(len(f.split()) for f in fields):,} values at most, FER2013's rows hold 2,304 "
+                        "pixels); the file is cut short (download it again)")
+
+
 def _csv_member(names: list[tuple[str, object]]):
     """The entry holding the competition's csv (by its file name), if any."""
     for wanted in CSV_NAMES:
@@ -511,6 +527,7 @@ def import_fer2013(source: str | Path, allow_partial: bool = False, force: bool 
                 if size > MAX_CSV_BYTES:
                     raise DataError(f"{src}: refused: {_n(size)} bytes is far more than FER2013's csv (301 MB)")
                 _check_space(size // 2, src)
+                _check_last_row(path, src)
                 with open(path, "rb") as handle:
                     writer, differs, fmt = _import_csv(handle, src, writer_factory, allow_partial, say)
         except _DAMAGED as exc:

@@ -241,6 +241,12 @@ def _bad_zip(tmp_path, splits, kind):
         text = path.read_text()
         path.write_text(text[: sum(len(line) for line in text.splitlines(keepends=True)[:9]) + 100])
         return path
+    if kind == "truncated csv row":   # a row cut short inside the file (the last row is whole)
+        path = make_csv(tmp_path / "fer2013.csv", splits)
+        lines = path.read_text().splitlines(keepends=True)
+        lines[9] = lines[9][:100] + "\n"
+        path.write_text("".join(lines))
+        return path
     if kind == "64×64 images":
         return make_zip(file, splits, face=np.full((64, 64), 128, np.uint8))
     if kind == "colour images":
@@ -276,7 +282,8 @@ def _bad_zip(tmp_path, splits, kind):
     ("truncated zip", "the zip archive is damaged or cut short"),
     ("corrupt member", "the zip archive is damaged or cut short"),
     ("truncated tar.gz", "the tar archive is damaged or cut short"),
-    ("truncated csv", "fer2013.csv, line 10: expected 3 fields, found 2; the file is damaged or cut short"),
+    ("truncated csv", "fer2013.csv: the last line is not a whole row .*the file is cut short"),
+    ("truncated csv row", "fer2013.csv, line 10: expected 3 fields, found 2; the file is damaged or cut short"),
     ("64×64 images", "is 64×64 pixels, FER2013's faces are 48×48"),
     ("colour images", "not an 8-bit grayscale image"),
     ("unknown class folder", "class folder train/'contempt' is not one of FER2013's seven emotions"),
