@@ -105,9 +105,10 @@ class ImportResult:
 
     def summary(self) -> str:
         sizes = ", ".join(f"{s} {_n(sum(c.values()))}" for s, c in self.counts.items())
-        if self.status == "already":
-            return f"FER2013 is already there: {self.target} ({sizes}); nothing to do (--force imports it again)"
         part = "" if self.complete else " (a partial copy: not FER2013's full counts)"
+        if self.status == "already":
+            return (f"FER2013 is already there: {self.target} ({sizes}){part}; nothing to do "
+                    "(--force imports it again)")
         return f"Imported {self.source} into {self.target}: {sizes} faces{part} in {self.seconds:.1f} s"
 
 
