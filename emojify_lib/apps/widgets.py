@@ -27,9 +27,7 @@ from ..core.emotions import DISPLAY_NAMES, EMOTIONS
 from ..core.errors import EmojifyError
 from ..live.overlay import load_emoji
 from ..live.session import LiveSession, SessionView, Shown, model_choices
-from ..live.sources import FrameSource, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras, sample_frames
-
-SAMPLE_VIDEO = "sample video (no camera)"
+from ..live.sources import SAMPLE_VIDEO, FrameSource, list_cameras, open_source
 
 
 @lru_cache(maxsize=16)
@@ -46,29 +44,44 @@ def _jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
     return cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])[1].tobytes()
 
 
-def picker_options(session: LiveSession, models=None) -> list[tuple[str, str]]:
-    """The model picker's ``(label, path)`` options: ``models`` (a list of ``(label, path)``; default
-    :func:`~emojify_lib.live.session.model_choices`), with the model in use first if it is not among them.
-    A picker is shown only when there is more than one option."""
-    options = [(label, str(path)) for label, path in (model_choices() if models is None else models)]
-    current = getattr(session.predictor, "path", None)
-    if current is None or str(current) not in {v for _, v in options}:
-        options.insert(0, (f"current: {Path(current).stem if current else 'given model'}", str(current or "")))
-    return options
+class ModelPicker:
+    """The model picker of both widget demos, in one place.
 
+    ``options``: ``(label, path)`` pairs, ``models`` (default :func:`~emojify_lib.live.session.model_choices`,
+    the ``.keras`` files in ``models/``) with the model in use first when it is not among them; its path is
+    ``""`` ("the model the demo was given"). ``value``: the option in use. ``shown``: a picker is worth showing
+    (more than one option). :meth:`pick` is the one switch.
+    """
 
-def current_option(session: LiveSession) -> str:
-    path = getattr(session.predictor, "path", None)
-    return str(path or "")
+    def __init__(self, session: LiveSession, models=None):
+        self.session = session
+        self.given = session.predictor  # what the "" option (the model the demo was given) goes back to
+        self.options = [(label, str(path)) for label, path in (model_choices() if models is None else models)]
+        current = getattr(session.predictor, "path", None)
+        if current is None or str(current) not in {v for _, v in self.options}:
+            self.options.insert(0, (f"current: {Path(current).stem if current else 'given model'}",
+                                    str(current or "")))
 
+    @property
+    def value(self) -> str:
+        return str(getattr(self.session.predictor, "path", None) or "")
 
-def switch_model(session: LiveSession, value: str, given) -> None:
-    """Use the picker's choice: a model file, or ``""`` for the predictor the demo was given (``given``)."""
-    if value:
-        session.use_model(value)
-    else:
-        given.reset()
-        session.predictor = given
+    @property
+    def shown(self) -> bool:
+        return len(self.options) > 1
+
+    def pick(self, value: str) -> str | None:
+        """Use the option ``value``: a model file, or ``""`` for the model the demo was given. Returns ``None``
+        when switched, else why the current model was kept (the file could not be used)."""
+        try:
+            if value:
+                self.session.use_model(value)
+            else:
+                self.given.reset()
+                self.session.predictor = self.given
+        except EmojifyError as exc:
+            return f"Kept the current model: {exc}"
+        return None
 
 
 def _model_html(predictor) -> str:
@@ -81,8 +94,9 @@ def _model_html(predictor) -> str:
 class KernelCameraDemo(SessionView):
     """Live demo reading frames in the kernel: a camera on the kernel's machine, a video file, or a source.
 
-    ``source``: a :class:`~emojify_lib.camera.FrameSource`, a callable returning one, a video path, or ``None``
-    to pick with the camera menu (cameras found on this machine, plus sample frames). ``max_frames`` stops after
+    ``source``: anything :func:`~emojify_lib.live.sources.open_source` opens (a
+    :class:`~emojify_lib.live.sources.FrameSource`, a callable returning one, a video path, a camera index), or
+    ``None`` to pick with the camera menu (cameras found on this machine, plus sample frames). ``max_frames`` stops after
     that many frames (for tests and notebooks run in CI). ``display(demo)`` or ``demo.widget`` shows it.
     """
 
@@ -91,7 +105,7 @@ class KernelCameraDemo(SessionView):
         import ipywidgets as w
 
         self.session = LiveSession(predictor)
-        self._given = self.session.predictor  # the picker's "current" entry
+        self.picker = ModelPicker(self.session, models)
         self._source_arg = source
         self.max_frames = max_frames
         self.last_error: str | None = None
@@ -127,9 +141,8 @@ class KernelCameraDemo(SessionView):
         self.snapshot_button = w.Button(description="Snapshot", icon="camera",
                                         tooltip="save the annotated picture as a PNG")
         self.snapshot_button.on_click(lambda _: self.snapshot())
-        options = picker_options(self.session, models)
-        self.model_picker = w.Dropdown(options=options, value=current_option(self.session), description="Model:",
-                                       layout=w.Layout(width="420px", display="" if len(options) > 1 else "none"))
+        self.model_picker = w.Dropdown(options=self.picker.options, value=self.picker.value, description="Model:",
+                                       layout=w.Layout(width="420px", display="" if self.picker.shown else "none"))
         self.model_picker.observe(self._pick_model, "value")
         side = w.VBox([self.emoji, self.label, *self.bars, self.fps_label])
         self.widget = w.VBox([w.HBox([self.camera, self.start_button, self.stop_button, self.cover_switch,
@@ -137,22 +150,20 @@ class KernelCameraDemo(SessionView):
                               w.HBox([self.video, side]), self.status])
 
     def snapshot(self):
-        """Save the last annotated frame as a PNG (see :meth:`LiveSession.snapshot`); the status says where."""
-        try:
-            path = self.session.snapshot()
-        except EmojifyError as exc:
-            self._show_error(f"No snapshot: {exc}")
-            return None
-        self.status.value = f"Snapshot saved to {path}"
+        """Save the last annotated frame as a PNG (see :meth:`LiveSession.save_snapshot`); the status says where."""
+        path, line = self.session.save_snapshot()
+        if path is None:
+            self._show_error(line)
+        else:
+            self.status.value = line
         return path
 
     def _pick_model(self, change) -> None:
-        try:
-            switch_model(self.session, change["new"], self._given)
-        except EmojifyError as exc:
-            self._show_error(f"Kept the current model: {exc}")
-            return
-        self.status.value = _model_html(self.predictor)
+        problem = self.picker.pick(change["new"])
+        if problem:
+            self._show_error(problem)
+        else:
+            self.status.value = _model_html(self.predictor)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -164,16 +175,9 @@ class KernelCameraDemo(SessionView):
         return self._thread is not None and self._thread.is_alive()
 
     def _open_source(self) -> FrameSource:
-        arg = self._source_arg
-        if arg is None:
-            choice = self.camera.value
-            return SyntheticFrames(sample_frames(90), loop=True, name=SAMPLE_VIDEO) if choice == SAMPLE_VIDEO \
-                else OpenCVCamera(int(choice))
-        if isinstance(arg, FrameSource):
-            return arg
-        if isinstance(arg, (str, Path)):
-            return VideoFile(arg)
-        return arg()
+        if self._source_arg is None:  # the menu's choice: a camera index, or the sample video (played in a loop)
+            return open_source(self.camera.value, loop=True)
+        return open_source(self._source_arg)
 
     def start(self) -> None:
         """Open the source and start the capture thread (does nothing if already running)."""
@@ -314,11 +318,11 @@ class BrowserCameraDemo(SessionView):
 
     def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None):
         self.session = LiveSession(predictor)
-        self._given = self.session.predictor  # the picker's "current" entry
+        self.picker = ModelPicker(self.session, models)
         self.widget = _browser_widget_class()(
             max_fps=max_fps, send_width=send_width, note=self._note(),
             emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS},
-            models=[list(o) for o in picker_options(self.session, models)], model_path=current_option(self.session))
+            models=[list(o) for o in self.picker.options], model_path=self.picker.value)
         self.widget.on_msg(self._on_msg)
         self.widget.observe(lambda change: setattr(self.session, "cover", change["new"]), "cover")
         self.widget.observe(self._pick_model, "model_path")
@@ -327,12 +331,7 @@ class BrowserCameraDemo(SessionView):
         return self.predictor.model_note
 
     def _pick_model(self, change) -> None:
-        try:
-            switch_model(self.session, change["new"], self._given)
-        except EmojifyError as exc:
-            self.widget.note = f"Kept the current model: {exc}"
-            return
-        self.widget.note = self._note()
+        self.widget.note = self.picker.pick(change["new"]) or self._note()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -354,11 +353,8 @@ class BrowserCameraDemo(SessionView):
     def snapshot(self, jpeg: bytes | None = None) -> dict:
         """Save the annotated frame as a PNG: the browser's full-size picture ``jpeg`` with the last faces drawn
         on it (or the last frame the kernel saw). Returns ``{"type": "saved", "path"}`` or ``{..., "error"}``."""
-        try:
-            path = self.session.snapshot(frame=jpeg)
-        except EmojifyError as exc:
-            return {"type": "saved", "error": f"No snapshot: {exc}"}
-        return {"type": "saved", "path": str(path)}
+        path, line = self.session.save_snapshot(frame=jpeg)
+        return {"type": "saved", "path": str(path)} if path is not None else {"type": "saved", "error": line}
 
     def process_jpeg(self, jpeg: bytes) -> dict:
         """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as

@@ -26,7 +26,7 @@ def add_webcam_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 class EmojifyWindow(SessionView):
-    """The Tk window. ``source`` is a :class:`~emojify_lib.camera.FrameSource`; one frame is processed per
+    """The Tk window. ``source`` is a :class:`~emojify_lib.live.sources.FrameSource`; one frame is processed per
     Tk timer tick, so the window stays responsive without threads."""
 
     VIDEO_WIDTH = 640
@@ -99,13 +99,9 @@ class EmojifyWindow(SessionView):
         self.root.after(5, self.tick)
 
     def snapshot(self):
-        """Save the last annotated frame as a PNG (:meth:`LiveSession.snapshot`); the status line says where."""
-        try:
-            path = self.session.snapshot()
-        except EmojifyError as exc:
-            self.status.configure(text=f"No snapshot: {exc}")
-            return None
-        self.status.configure(text=f"Snapshot saved to {path}")
+        """Save the last annotated frame as a PNG (:meth:`LiveSession.save_snapshot`); the status line says where."""
+        path, line = self.session.save_snapshot()
+        self.status.configure(text=line)
         return path
 
     def save_screenshot(self, path: str) -> None:
@@ -135,7 +131,7 @@ class EmojifyWindow(SessionView):
 
 
 def run_webcam(args) -> int:
-    from ..live.sources import OpenCVCamera, SyntheticFrames, VideoFile, sample_frames
+    from ..live.sources import SAMPLE_VIDEO, open_source
     from ..live.predictor import EmotionPredictor
     from ..live.session import LIVE_SETTINGS
 
@@ -153,12 +149,9 @@ def run_webcam(args) -> int:
         return 3
     try:
         predictor = EmotionPredictor.from_path(args.model, **LIVE_SETTINGS)
-        if args.video:
-            source = VideoFile(args.video)
-        elif args.sample:
-            source = SyntheticFrames(sample_frames(90), loop=args.max_frames is not None, name="sample frames")
-        else:
-            source = OpenCVCamera(args.camera)
+        # the sample video loops only when --max-frames says when to stop
+        source = open_source(args.video or (SAMPLE_VIDEO if args.sample else args.camera),
+                             loop=args.sample and args.max_frames is not None)
     except EmojifyError:
         root.destroy()
         raise

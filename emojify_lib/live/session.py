@@ -12,7 +12,8 @@ The kernel-camera widget, the browser-camera widget and the Tk window are thin v
 
 :class:`Shown` holds every face of the frame (largest first); views that show one emoji use :attr:`Shown.main`.
 The session also holds what every view offers the same way: the "emojify" switch (:attr:`LiveSession.cover`: each
-face hidden by its emoji), :meth:`LiveSession.snapshot` (the last annotated frame as a PNG, written only when asked)
+face hidden by its emoji), :meth:`LiveSession.snapshot` (the last annotated frame as a PNG, written only when asked;
+:meth:`LiveSession.save_snapshot` words the outcome for a Snapshot button)
 and the model picker's choices (:func:`model_choices`, :meth:`LiveSession.use_model`).
 """
 from __future__ import annotations
@@ -232,6 +233,15 @@ class LiveSession:
         if not cv2.imwrite(str(path), picture):
             raise ImageError(f"could not write {path}; check that the folder is writable")
         return path.resolve()
+
+    def save_snapshot(self, frame=None) -> tuple[Path | None, str]:
+        """:meth:`snapshot` for a view's Snapshot button: ``(path, "Snapshot saved to …")``, or
+        ``(None, "No snapshot: why")`` when there is no frame yet or the file could not be written."""
+        try:
+            path = self.snapshot(frame=frame)
+        except EmojifyError as exc:
+            return None, f"No snapshot: {exc}"
+        return path, f"Snapshot saved to {path}"
 
     def use_model(self, path: str | Path | None) -> None:
         """Switch to another model file (``None``: the default :meth:`EmotionPredictor.from_path` picks) with the

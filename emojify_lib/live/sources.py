@@ -7,8 +7,11 @@ Every source is a context manager and an iterator of BGR ``uint8 (H, W, 3)`` fra
             ...
 
 ``read()`` returns the next frame, ``None`` at the normal end of a finite source, and raises
-:class:`~emojify_lib.errors.CameraError` when the device is missing or stops delivering frames. ``release()``
+:class:`~emojify_lib.core.errors.CameraError` when the device is missing or stops delivering frames. ``release()``
 (called on leaving the ``with`` block, and safe to call twice) always frees the device.
+
+:func:`open_source` is the one way the apps turn what the user chose (a camera index, a video file, the sample
+video) into a source.
 """
 from __future__ import annotations
 
@@ -20,6 +23,11 @@ import numpy as np
 
 from ..core.errors import CameraError, ImageError
 from ..core.images import IMAGE_SUFFIXES, as_bgr, read_image
+
+#: What names the built-in sample video in :func:`open_source` (and in the kernel demo's source menu).
+SAMPLE_VIDEO = "sample video (no camera)"
+#: The sample video's length: 3 seconds at 30 frames/s, long enough to see the astronaut drift and the group.
+SAMPLE_VIDEO_FRAMES = 90
 
 REMOTE_HINT = ("a camera is seen only by the machine that runs the Python kernel; on JupyterHub, Colab or Binder "
                "use the browser-camera demo (BrowserCameraDemo) instead")
@@ -199,7 +207,7 @@ class SyntheticFrames(FrameSource):
 
     ``loop=True`` repeats a list/array. An exception raised by the generator becomes a :class:`CameraError`,
     like a camera failing mid-stream. Frames are checked: a frame that is not a BGR ``uint8`` image raises
-    :class:`~emojify_lib.errors.ImageError` from ``read()`` (the source itself stays usable).
+    :class:`~emojify_lib.core.errors.ImageError` from ``read()`` (the source itself stays usable).
     """
 
     def __init__(self, frames, loop: bool = False, name: str = "synthetic frames"):
@@ -274,3 +282,23 @@ def sample_frames(n: int = 60, size: tuple[int, int] = (640, 480)) -> list[np.nd
             frame = group.copy()
         frames.append(frame)
     return frames
+
+
+def open_source(spec, *, loop: bool = False) -> FrameSource:
+    """The frame source that ``spec`` names, opened: an ``int`` is a camera on this machine
+    (:class:`OpenCVCamera`), :data:`SAMPLE_VIDEO` the built-in sample video (:func:`sample_frames`), any other
+    ``str`` or ``Path`` a video file (:class:`VideoFile`); a :class:`FrameSource` is returned as it is and a
+    function is called to make one. ``loop``: the sample video or video file starts again at its end.
+    Raises :class:`CameraError` when the camera or file cannot be opened."""
+    if isinstance(spec, FrameSource):
+        return spec
+    if isinstance(spec, (int, np.integer)) and not isinstance(spec, bool):
+        return OpenCVCamera(int(spec))
+    if isinstance(spec, str) and spec == SAMPLE_VIDEO:
+        return SyntheticFrames(sample_frames(SAMPLE_VIDEO_FRAMES), loop=loop, name=SAMPLE_VIDEO)
+    if isinstance(spec, (str, Path)):
+        return VideoFile(spec, loop=loop)
+    if callable(spec):
+        return spec()
+    raise TypeError(f"open_source: expected a camera index, {SAMPLE_VIDEO!r}, a video path, a FrameSource or a "
+                    f"function returning one; got {type(spec).__name__}")

@@ -3,12 +3,13 @@
 Keras 3's ``model.fit`` does not run under ``MultiWorkerMirroredStrategy`` (keras-team/keras#20585: "Attempt to
 convert a value (PerReplica…)"), so :func:`train_multiworker` runs its own loop: the same model builders, data
 pipeline, learning-rate schedule and EarlyStopping/ReduceLROnPlateau callbacks as
-:func:`~emojify_lib.training.train`, a ``tf.function`` step that calls ``strategy.run`` on a ``GradientTape``
+:func:`~emojify_lib.model.training.train`, a ``tf.function`` step that calls ``strategy.run`` on a ``GradientTape``
 step, and ``strategy.reduce`` to sum losses and counts over the workers. One machine with several GPUs needs none
 of this: ``train()`` uses ``MirroredStrategy`` there.
 
 A worker is started with ``TF_CONFIG`` (TensorFlow's standard) or ``python -m emojify_lib train --workers
-host:port,host:port --index I``; worker 0 is the chief, the only one that writes the model file and its JSON
+host:port,host:port --index I`` (the CLI joins with :func:`join_cluster`, then chooses the data and recipe with
+:func:`~emojify_lib.model.training.data_and_recipe`, as a one-machine run does); worker 0 is the chief, the only one that writes the model file and its JSON
 record. Each worker keeps a checkpoint of its own (identical) state every epoch in
 ``models/backup/<name>.worker<I>/``, so a cluster started again with the same arguments resumes. When a worker
 dies, the others notice once its heartbeats stop (TensorFlow's coordination service, some seconds) and end with a
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import config
-from ..core.errors import ClusterError, ModelError
+from ..core.errors import ClusterError
 
 
 # ------------------------------------------------------------------------------------------- the cluster
@@ -225,22 +226,17 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
 
     Each worker takes ``batch_size`` faces per step (default: the recipe's), so a step uses a global batch of
     ``batch_size × workers``; the per-example losses are averaged over the global batch and the gradients summed
-    over the workers, so all copies make the same update. Other arguments as :func:`~emojify_lib.training.train`.
+    over the workers, so all copies make the same update. Other arguments as :func:`~emojify_lib.model.training.train`.
     """
     import keras
     import tensorflow as tf
 
-    from . import networks as models
-    from . import training
+    from . import networks, training
     from ..data.pipeline import make_tf_dataset
 
-    recipe = recipe or training.Recipe.default(data)
-    epochs = recipe.epochs if epochs is None else epochs
-    batch_size = batch_size or recipe.batch_size
-    augment = recipe.augment if augment is None else augment
-    out = Path(out) if out is not None else models.default_model_path()
-    if out.suffix != ".keras":
-        raise ModelError(f"out={out}: emojify saves models as .keras files; give a name ending in .keras")
+    settings = training.run_settings(data, recipe, epochs, batch_size, learning_rate, augment, out)
+    recipe, epochs, batch_size, augment, out = (
+        settings.recipe, settings.epochs, settings.batch_size, settings.augment, settings.out)
     resolver = strategy.cluster_resolver
     jobs = resolver.cluster_spec().as_dict()
     workers = sum(len(tasks) for tasks in jobs.values())
@@ -251,7 +247,7 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
     global_batch = batch_size * strategy.num_replicas_in_sync  # replicas = workers × devices per worker
     steps_per_epoch = training.steps_per_epoch(len(data.train[1]), batch_size, strategy.num_replicas_in_sync)
     with strategy.scope():
-        model = training.compile_model(models.build_model(model), steps_per_epoch, epochs, recipe, learning_rate)
+        model = training.compile_model(networks.build_model(model), steps_per_epoch, epochs, recipe, learning_rate)
         optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
 
@@ -339,37 +335,8 @@ def train_multiworker(strategy, model: str, data, epochs: int | None = None, *, 
     if is_chief:
         out.parent.mkdir(parents=True, exist_ok=True)
         model.save(out)
-        val_acc = history.get("val_accuracy", [])
-        models.write_model_info(
-            out, data_source=data.source, data_description=data.description, model=model.name,
-            epochs_run=start_epoch + epochs_run, resumed_at_epoch=start_epoch,
-            optimizer_steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps_per_epoch,
-            best_val_accuracy=max(val_acc) if val_acc else None, train_images=int(len(data.train[1])),
-            seconds=round(seconds, 1), images_per_second=round(rate, 1), workers=workers,
-            cluster=jobs, strategy="MultiWorkerMirroredStrategy (custom step)")
+        training.write_run_record(out, data, model.name, history, seconds, resumed_at_epoch=start_epoch,
+                                  optimizer_steps=int(optimizer.iterations.numpy()), steps_per_epoch=steps_per_epoch,
+                                  workers=workers, cluster=jobs, strategy="MultiWorkerMirroredStrategy (custom step)")
     shutil.rmtree(backup_dir, ignore_errors=True)  # finished: nothing to resume
     return MultiWorkerResult(history, model, out, is_chief, worker, workers, start_epoch, seconds, rate)
-
-
-# ---------------------------------------------------------------------------------------------- the CLI
-def run_cli(args) -> int:
-    """``python -m emojify_lib train --workers ... --index I`` (or with ``TF_CONFIG`` set)."""
-    strategy = join_cluster(args.workers, args.index, timeout=args.timeout)
-    from ..data import fer2013 as data
-    from . import training
-
-    dataset = data.load_dataset(source=args.source, path=args.data, quick=args.quick or None)
-    recipe = training.Recipe.named(args.recipe) if args.recipe else training.Recipe.default(
-        dataset, quick=args.quick or None)
-    result = train_multiworker(strategy, args.model, dataset, epochs=args.epochs, batch_size=args.batch_size,
-                               out=args.out, recipe=recipe, resume=not args.restart, verbose=args.verbose)
-    who = f"worker {result.worker}/{result.workers}"
-    if result.resumed_at_epoch:
-        print(f"{who}: resumed from the checkpoint after epoch {result.resumed_at_epoch}")
-    if result.history.get("val_accuracy"):
-        print(f"{who}: trained {args.model} for {len(result.history['loss'])} epoch(s) on {dataset.description}; "
-              f"best validation accuracy {max(result.history['val_accuracy']):.1%} (chance: {1 / 7:.1%})")
-    print(f"{who}: {result.images_per_second:.0f} training images/s over the cluster; "
-          f"weights checksum {weights_checksum(result.model):.6f}")
-    print(f"{who}: saved {result.model_path}" if result.is_chief else f"{who}: the chief (worker 0) saves the model")
-    return 0

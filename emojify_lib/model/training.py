@@ -1,4 +1,4 @@
-"""Training: ``train()`` compiles and fits a model on a :class:`~emojify_lib.data.Dataset` with the callbacks a
+"""Training: ``train()`` compiles and fits a model on a :class:`~emojify_lib.data.fer2013.Dataset` with the callbacks a
 real run needs, and ``plot_history()`` draws the curves.
 
 ``train()`` is what ``python -m emojify_lib train`` runs; lesson 05 writes its steps in cells: :func:`compile_model`
@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Callable
 
 from ..core import config
-from ..data.fer2013 import Dataset
-from ..data.pipeline import make_tf_dataset
 from ..core.emotions import NUM_CLASSES
 from ..core.errors import ModelError
+from ..data.fer2013 import Dataset, load_dataset
+from ..data.pipeline import make_tf_dataset
+from . import files
 
 import keras
 import tensorflow as tf
@@ -163,6 +164,60 @@ def default_strategy() -> tf.distribute.Strategy:
     return tf.distribute.MirroredStrategy() if gpu_count() > 1 else tf.distribute.get_strategy()
 
 
+def data_and_recipe(source: str = "auto", path: str | Path | None = None, recipe: str | None = None,
+                    quick: bool | None = None, verbose: bool = True) -> tuple[Dataset, Recipe]:
+    """The data and the recipe of a training run, decided once, for both ways to train (``train()`` here and
+    :func:`~emojify_lib.model.distributed.train_multiworker` on a cluster; the CLI's ``train`` uses it for both).
+
+    Quick mode is ``quick`` or ``EMOJIFY_QUICK``. The data is :func:`~emojify_lib.data.fer2013.load_dataset`'s
+    choice for ``source`` (``"auto"``, ``"fer2013"``, ``"sample"``) and ``path``; the recipe is the one named
+    (``"quick"``, ``"full"``, ``"long"``), else :meth:`Recipe.default` for that data and mode.
+    """
+    quick = bool(quick) or config.quick_mode()
+    data = load_dataset(source=source, path=path, quick=quick, verbose=verbose)
+    return data, (Recipe.named(recipe) if recipe else Recipe.default(data, quick=quick))
+
+
+@dataclass
+class RunSettings:
+    """A run's settings with the recipe's defaults filled in (see :func:`run_settings`)."""
+    recipe: Recipe
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    augment: bool
+    out: Path
+
+
+def run_settings(data: Dataset, recipe: Recipe | None = None, epochs: int | None = None,
+                 batch_size: int | None = None, learning_rate: float | None = None, augment: bool | None = None,
+                 out: str | Path | None = None) -> RunSettings:
+    """What ``train()`` and ``train_multiworker()`` share before they build anything: each argument left at
+    ``None`` takes the recipe's value (default recipe :meth:`Recipe.default` for ``data``), and ``out``
+    (default ``models/emotion_cnn.keras``) must name a ``.keras`` file (:class:`ModelError` otherwise)."""
+    recipe = recipe or Recipe.default(data)
+    out = Path(out) if out is not None else files.default_model_path()
+    if out.suffix != ".keras":
+        raise ModelError(f"out={out}: emojify saves models as .keras files; give a name ending in .keras")
+    return RunSettings(recipe, recipe.epochs if epochs is None else epochs, batch_size or recipe.batch_size,
+                       learning_rate or recipe.learning_rate, recipe.augment if augment is None else augment, out)
+
+
+def write_run_record(out: Path, data: Dataset, model_name: str, history: dict, seconds: float,
+                     resumed_at_epoch: int, **extra) -> Path:
+    """The JSON record beside a trained model, as both ways to train write it: the data, the model, the epochs
+    (``epochs_run`` counts those of earlier, resumed runs too), the best validation accuracy, the time and the
+    training images per second of this run; ``extra`` adds fields (a cluster's workers, for instance)."""
+    val_acc = history.get("val_accuracy", [])
+    epochs_now = len(history.get("loss", val_acc))
+    return files.write_model_info(
+        out, data_source=data.source, data_description=data.description, model=model_name,
+        epochs_run=resumed_at_epoch + epochs_now, resumed_at_epoch=resumed_at_epoch,
+        best_val_accuracy=max(val_acc) if val_acc else None, train_images=int(len(data.train[1])),
+        seconds=round(seconds, 1), images_per_second=round(len(data.train[1]) * epochs_now / max(seconds, 1e-9), 1),
+        **extra)
+
+
 def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, epochs: int | None = None, *,
           batch_size: int | None = None, learning_rate: float | None = None, augment: bool | None = None,
           out: str | Path | None = None, recipe: Recipe | None = None, strategy: tf.distribute.Strategy | None = None,
@@ -185,17 +240,12 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     steps (:func:`compile_model`, :func:`make_callbacks`, ``model.fit``) in cells.
     Returns the Keras ``History`` (``history.history`` maps metric names to per-epoch lists).
     """
-    from . import networks as models
+    from . import networks
 
-    recipe = recipe or Recipe.default(data)
-    epochs = recipe.epochs if epochs is None else epochs
-    batch_size = batch_size or recipe.batch_size
-    learning_rate = learning_rate or recipe.learning_rate
-    augment = recipe.augment if augment is None else augment
-    out = Path(out) if out is not None else models.default_model_path()
+    settings = run_settings(data, recipe, epochs, batch_size, learning_rate, augment, out)
+    recipe, epochs, batch_size, learning_rate, augment, out = (
+        settings.recipe, settings.epochs, settings.batch_size, settings.learning_rate, settings.augment, settings.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix != ".keras":
-        raise ModelError(f"out={out}: emojify saves models as .keras files; give a name ending in .keras")
     strategy = strategy or default_strategy()
     if mixed_precision is None:
         mixed_precision = gpu_count() > 0
@@ -207,7 +257,7 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
     try:
         with strategy.scope():
             if isinstance(model, str):
-                model = models.build_model(model)
+                model = networks.build_model(model)
             elif not isinstance(model, keras.Model):
                 model = model()
             elif strategy.num_replicas_in_sync > 1:
@@ -232,13 +282,9 @@ def train(model: keras.Model | str | Callable[[], keras.Model], data: Dataset, e
                         class_weight=class_weight, shuffle=False, verbose=verbose)  # the dataset shuffles itself
     seconds = time.perf_counter() - started
     model.save(out)  # best weights (EarlyStopping restored them) in the final file
-    val_acc = history.history.get("val_accuracy", [])
     # history.epoch lists the epochs this call ran; after a resume it starts where the backup left off
-    models.write_model_info(
-        out, data_source=data.source, data_description=data.description, model=model.name,
-        epochs_run=history.epoch[-1] + 1 if history.epoch else 0, resumed_at_epoch=history.epoch[0] if history.epoch else 0,
-        best_val_accuracy=max(val_acc) if val_acc else None, train_images=int(len(data.train[1])),
-        seconds=round(seconds, 1), images_per_second=round(len(data.train[1]) * len(val_acc) / max(seconds, 1e-9), 1))
+    write_run_record(out, data, model.name, history.history, seconds,
+                     resumed_at_epoch=history.epoch[0] if history.epoch else 0)
     history.model_path = out
     return history
 
@@ -282,13 +328,12 @@ def plot_history(history, axes=None, title: str | None = None):
 def ensure_trained_model(path: str | Path | None = None, data: Dataset | None = None, model: str = "classic",
                          epochs: int | None = None):
     """The trained model at ``path`` (default ``models/emotion_cnn.keras``); if there is none yet, train one
-    first (on ``data``, default :func:`~emojify_lib.data.load_dataset`) so a lesson can run on its own.
+    first (on ``data``, default :func:`~emojify_lib.data.fer2013.load_dataset`) so a lesson can run on its own.
     Returns the loaded Keras model."""
-    from . import networks as models
-    from ..data.fer2013 import load_dataset
+    from . import networks
 
-    path = Path(path) if path is not None else models.default_model_path()
+    path = Path(path) if path is not None else files.default_model_path()
     if not path.is_file():
         print(f"No trained model at {path}; training one now (lesson 05 explains this step).")
         train(model, data or load_dataset(), epochs=epochs, out=path, verbose=0)
-    return models.load_model(path)
+    return networks.load_model(path)

@@ -3,7 +3,8 @@ import cv2
 import numpy as np
 import pytest
 
-from emojify_lib.live.sources import ImageFiles, OpenCVCamera, SyntheticFrames, VideoFile, list_cameras
+from emojify_lib.live.sources import (SAMPLE_VIDEO, SAMPLE_VIDEO_FRAMES, ImageFiles, OpenCVCamera, SyntheticFrames,
+                                      VideoFile, list_cameras, open_source)
 from emojify_lib.core.errors import CameraError, ImageError
 
 
@@ -118,3 +119,21 @@ def test_synthetic_frames(astronaut_frame):
 
 def test_list_cameras_on_a_machine_without_cameras():
     assert isinstance(list_cameras(2), list)
+
+
+def test_open_source_is_the_one_way_apps_open_what_the_user_chose(tmp_path, astronaut_frame):
+    clip = write_video(tmp_path / "clip.avi", [astronaut_frame] * 3)
+    with open_source(clip) as video:  # a path: a video file, played once
+        assert isinstance(video, VideoFile) and len(list(video)) == 3
+    with open_source(str(clip), loop=True) as video:
+        assert all(video.read() is not None for _ in range(5))
+    with open_source(SAMPLE_VIDEO) as sample:  # the built-in sample video, once or in a loop
+        assert sample.name == SAMPLE_VIDEO and len(list(sample)) == SAMPLE_VIDEO_FRAMES
+    with open_source(SAMPLE_VIDEO, loop=True) as sample:
+        assert all(sample.read() is not None for _ in range(SAMPLE_VIDEO_FRAMES + 2))
+    given = SyntheticFrames([astronaut_frame])
+    assert open_source(given) is given and open_source(lambda: given) is given
+    with pytest.raises(CameraError, match="no camera at index 7"):
+        open_source(7)
+    with pytest.raises(TypeError, match="camera index"):
+        open_source(2.5)

@@ -59,6 +59,21 @@ def test_recipes_and_strategy(monkeypatch):
     assert training.default_strategy().num_replicas_in_sync >= 1
 
 
+def test_one_choice_of_data_and_recipe_for_every_way_to_train(monkeypatch, tmp_path):
+    monkeypatch.setenv("EMOJIFY_QUICK", "0")
+    monkeypatch.setenv("EMOJIFY_DATA", str(tmp_path))  # no FER2013 here: the sample, with the quick recipe
+    ds, recipe = training.data_and_recipe(verbose=False)
+    assert ds.source == "sample" and recipe == training.Recipe.quick()
+    ds, recipe = training.data_and_recipe(recipe="long", quick=True, verbose=False)
+    assert ds.source == "sample" and "quick mode" in ds.description and recipe == training.Recipe.long()
+    monkeypatch.setenv("EMOJIFY_QUICK", "1")  # the switch counts when the caller passes nothing
+    assert "quick mode" in training.data_and_recipe(verbose=False)[0].description
+    settings = training.run_settings(ds, training.Recipe.full(), batch_size=32, out=tmp_path / "m.keras")
+    assert (settings.epochs, settings.batch_size, settings.learning_rate) == (10, 32, 1e-3)
+    with pytest.raises(Exception, match=r"\.keras"):
+        training.run_settings(ds, out=tmp_path / "m.h5")
+
+
 def test_cosine_schedule_warms_up_then_decays_to_zero():
     recipe = training.Recipe(epochs=4, warmup_epochs=1.0, learning_rate=1e-3)
     lr = training.learning_rate_schedule(recipe, steps_per_epoch=10)
