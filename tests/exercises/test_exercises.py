@@ -1,4 +1,7 @@
 """The exercise graders accept right answers and catch wrong ones with a helpful message."""
+import subprocess
+import sys
+
 import numpy as np
 
 from emojify_lib import exercises as ex
@@ -8,6 +11,18 @@ from conftest import fails
 
 
 # --- shared helpers ----------------------------------------------------------------------------------------
+
+def test_lesson01_grader_starts_no_tensorflow():
+    """Lesson 01 is NumPy only: importing its grader (a fresh interpreter) loads neither TensorFlow nor Keras,
+    and the lazy package still reaches every lesson's graders by name."""
+    code = ("import sys, emojify_lib.exercises.lesson01; "
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+    assert "check_perceptron_update" in ex.__all__ and ex.lesson02.__name__.endswith("lesson02")
+
+
 
 def test_shared_helpers(capsys):
     ex.passed("fine")
