@@ -2,7 +2,11 @@
 
 ``EMOJIFY_QUICK=1``  quick mode: the bundled sample data, a few epochs, small shapes (CI sets it).
 ``EMOJIFY_DATA=DIR`` where FER2013 lives (default: ``data/`` in the project).
-``EMOJIFY_MODELS=DIR`` where trained models are written (default: ``models/`` in the project).
+``EMOJIFY_MODELS=DIR`` where trained models are written and read (default: ``models/`` in the project). A relative
+                   DIR counts from the working directory, i.e. the folder of the notebook being run: the course
+                   folder's ``nbgrader_config.py`` sets ``../models``, so under the autograder each student's
+                   lessons share ``autograded/<student>/models`` and no one else's. On a hub set it per user
+                   (``~/emojify-models``); the reference model is then still read from the project's ``models/``.
 ``EMOJIFY_CACHE=DIR`` where drawn sample faces are kept between runs (default: ``~/.cache/emojify``, or
 ``$XDG_CACHE_HOME/emojify``); ``EMOJIFY_CACHE=off`` keeps nothing on disk.
 ``EMOJIFY_ROOM=1``   room mode (set by ``make app-room`` for the page's kernels): visitors' snapshots download to their
@@ -38,10 +42,16 @@ def data_dir() -> Path:
     return Path(env).expanduser() if env else project_root() / "data"
 
 
+def project_models_dir() -> Path:
+    """``<project>/models``: where ``make course`` sets up the reference model (not created here)."""
+    return project_root() / "models"
+
+
 def models_dir() -> Path:
-    """``$EMOJIFY_MODELS`` if set, else ``<project>/models`` (created on demand)."""
+    """``$EMOJIFY_MODELS`` if set (relative to the working directory), else ``<project>/models`` (created on
+    demand)."""
     env = os.environ.get("EMOJIFY_MODELS")
-    path = Path(env).expanduser() if env else project_root() / "models"
+    path = Path(os.path.abspath(Path(env).expanduser())) if env else project_models_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
 

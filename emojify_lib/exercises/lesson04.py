@@ -111,7 +111,8 @@ def _layer_problem(mine, ref, position: str) -> tuple[str, str] | None:
     return None
 
 
-@grader(LESSON, "build_classic_cnn", reference=classic_cnn)
+@grader(LESSON, "build_classic_cnn", reference=classic_cnn,
+        library=("emojify_lib.model.networks:classic_cnn", "emojify_lib.model.networks:build_model"))
 def check_build_classic_cnn(fn) -> None:
     """Lesson 04, exercise 1: ``fn()`` returns the classic CNN as a ``keras.Sequential``: input ``(48, 48, 1)``
     raw pixels, the lesson's 14 layers with their names, output ``(7,)`` softmax, 2,345,607 parameters."""

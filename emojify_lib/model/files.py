@@ -39,8 +39,13 @@ def default_model_path() -> Path:
 
 
 def reference_path(folder: str | Path | None = None) -> Path:
-    """``models/reference.keras`` (or inside ``$EMOJIFY_MODELS``, or ``folder``)."""
-    return Path(folder) / REFERENCE_FILE if folder is not None else config.models_dir() / REFERENCE_FILE
+    """``models/reference.keras`` (or inside ``$EMOJIFY_MODELS``, or ``folder``). With no ``folder``, a learner
+    whose ``$EMOJIFY_MODELS`` holds no reference model reads the project's (the class-wide one on a hub or under
+    the autograder)."""
+    if folder is not None:
+        return Path(folder) / REFERENCE_FILE
+    own, shared = config.models_dir() / REFERENCE_FILE, config.project_models_dir() / REFERENCE_FILE
+    return shared if not own.is_file() and shared.is_file() else own
 
 
 def find_trained_model() -> Path | None:

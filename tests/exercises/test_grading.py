@@ -1,5 +1,7 @@
 """The grading machinery every lesson uses: stub → open, wrong → failed + reference, right → the learner's
 answer, the strict mode nbgrader's autograder sees, and the score line."""
+import re
+
 import numpy as np
 from pathlib import Path
 
@@ -108,3 +110,112 @@ def test_every_lesson_has_registered_exercises():
     # one grader module per lesson notebook
     notebooks = sorted(p.name.split("_")[0] for p in (Path(__file__).parents[2] / "notebooks").glob("*.ipynb"))
     assert notebooks == lessons
+
+
+# ------------------------------------------------------------------ fair autograding (nbgrader's strict mode)
+def run_cells(cells, monkeypatch, strict=True):
+    """Run notebook-like cells in one namespace, as a kernel does; returns (namespace, [exception or None])."""
+    if strict:
+        monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    namespace = {"__name__": "__main__"}
+    errors = []
+    for cell in cells:
+        try:
+            exec(compile(cell, "<cell>", "exec"), namespace)
+            errors.append(None)
+        except Exception as exc:  # noqa: BLE001 - nbgrader runs on after an error (allow_errors)
+            errors.append(exc)
+    return namespace, errors
+
+
+def test_under_the_autograder_a_failed_check_raises_and_the_notebook_goes_on_with_the_reference(monkeypatch):
+    """The issue-23 case: a wrong exercise followed by a right one that calls it. The wrong one costs its own
+    point only; the right one is graded on its own, and the score line equals the points."""
+    monkeypatch.setattr(_grading, "EXERCISES", {})
+    monkeypatch.setattr(_grading, "RESULTS", {})
+
+    def reference_double(x):
+        return 2 * x
+
+    @grader("99", "double", reference=reference_double)
+    def check_double(fn):
+        if call(fn, 3) != 6:
+            fail(f"double(3) returned {call(fn, 3)}, expected 6", "multiply by two")
+        passed("doubles.")
+
+    @grader("99", "quadruple")
+    def check_quadruple(fn):
+        if call(fn, 3) != 12:
+            fail(f"quadruple(3) returned {call(fn, 3)}, expected 12")
+        passed("quadruples.")
+
+    cells = ["def double(x):\n    return x + 2",                           # wrong
+             "double = check(double)",                                    # graded: 0 points
+             "def quadruple(x):\n    return double(double(x))",          # right, calls double
+             "quadruple = check4(quadruple)",                             # graded: must pass
+             "later = double(5)"]                                         # an ungraded cell
+    namespace, errors = None, None
+    monkeypatch.setitem(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__), "check", check_double)
+    monkeypatch.setitem(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__), "check4",
+                        check_quadruple)
+    namespace, errors = run_cells(cells, monkeypatch)
+    assert isinstance(errors[1], ExerciseFailed) and errors[3] is None and errors[4] is None
+    assert namespace["double"] is reference_double and namespace["later"] == 10
+    assert str(_grading.results("99")) == "Lesson 99: 1 of 2 exercises passed. Not right yet: double."
+    shown = errors[1]._render_traceback_()
+    assert shown[0] == "❌ double(3) returned 5, expected 6" and shown[1] == "💡 Hint: multiply by two"
+    assert "reference version" in shown[-1] and len(shown) <= 4
+
+
+def test_a_failure_shows_short_lines_for_nbgrader_validate():
+    exc = ExerciseFailed("❌ " + "word " * 40 + "\n💡 Hint: " + "hint " * 40)
+    lines = exc._render_traceback_()
+    assert all(len(line) <= _grading.WIDTH for line in lines) and lines[0].startswith("❌ word")
+    assert any(line.startswith("💡 Hint:") for line in lines)
+
+
+def test_an_answer_that_calls_the_librarys_version_is_refused(lesson, monkeypatch):
+    from emojify_lib.exercises import lesson04
+    from emojify_lib.lessons import anatomy
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    cells = [("anatomy.conv_params", "from emojify_lib.lessons import anatomy\n"
+                                    "def conv_params(k, c_in, c_out):\n    return anatomy.conv_params(k, c_in, c_out)"),
+             ("ex.conv_params", "from emojify_lib.exercises import lesson04 as ex\n"
+                               "def conv_params(k, c_in, c_out):\n    return ex.conv_params(k, c_in, c_out)"),
+             ("cp (= anatomy.conv_params)", "from emojify_lib.lessons.anatomy import conv_params as cp\n"
+                                           "def conv_params(k, c_in, c_out):\n    return cp(k, c_in, c_out)"),
+             ("anatomy.conv_params", "import emojify_lib.lessons.anatomy\n"
+                 "def helper(k, c_in, c_out):\n    return emojify_lib.lessons.anatomy.conv_params(k, c_in, c_out)\n"
+                 "def conv_params(k, c_in, c_out):\n    return helper(k, c_in, c_out)")]
+    for via, source in cells:
+        namespace = {"__name__": "__main__"}
+        exec(source, namespace)
+        with pytest.raises(ExerciseFailed, match=f"this calls `{re.escape(via)}`; write it yourself"):
+            lesson04.check_conv_params(namespace["conv_params"])
+    namespace = {"__name__": "__main__"}
+    exec("def build_classic_cnn():\n    from emojify_lib.model import networks\n    return networks.classic_cnn()",
+         namespace)
+    with pytest.raises(ExerciseFailed, match="this calls `networks.classic_cnn`"):
+        lesson04.check_build_classic_cnn(namespace["build_classic_cnn"])
+    own = {"__name__": "__main__"}
+    exec("import math\ndef conv_params(k, c_in, c_out):\n    return (k * k * c_in + 1) * c_out", own)
+    assert lesson04.check_conv_params(own["conv_params"]) is own["conv_params"]
+    assert anatomy.conv_params(3, 1, 32) == 320
+
+
+def test_hidden_cases_fail_an_answer_tuned_to_the_visible_ones(lesson, monkeypatch, capsys):
+    check_double, _, reference = lesson
+
+    def tuned(x):
+        return {0: 0, 1: 2, 5: 10}.get(x, 0)
+
+    assert check_double(tuned) is tuned
+    assert check_double.hidden(tuned, [(7,), (-3,)]) is reference          # student mode: reference, message
+    assert "double(7) returned 0.0, expected 14.0" in capsys.readouterr().out
+    assert _grading.RESULTS["99", "double"] == "failed"
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    check_double(tuned)
+    with pytest.raises(ExerciseFailed, match="hidden while you worked"):
+        check_double.hidden(tuned, [(7,)])
+    assert check_double.hidden(lambda x: 2 * x, [(7,)]) is not None
