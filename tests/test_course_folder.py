@@ -1,0 +1,253 @@
+"""The teacher's nbgrader workflow, end to end, as TEACHING.md ("JupyterHub with nbgrader") writes it.
+
+``make course-folder`` (tools/make_course.py) writes a course folder with lessons 01, 04 and 06; two students,
+alice and bob, fetch, answer and submit through a local exchange folder; the teacher collects, autogrades,
+generates feedback and exports. Checked:
+
+* a wrong exercise followed by a right one that calls it scores the right one (lesson 01: alice's
+  ``perceptron_update`` and ``two_layer_forward`` are wrong, her ``perceptron_train`` and ``two_layer_gradients``
+  call them and are right): the gradebook equals the student's own score line, and no ungraded cell fails;
+* an answer that calls the library's version scores 0 (lesson 04: ``anatomy.conv_params``,
+  ``networks.classic_cnn()``), and an answer tuned to the visible cases fails nbgrader's hidden tests;
+* each student's models stay apart (lesson 06): alice's folder holds a model (what her lesson 05 saved; the test
+  puts a quick-trained model there with a record of 97 epochs instead of running lesson 05), bob's holds none. Bob's
+  lesson 06 trains and grades a model of his own in his own folder and never quotes alice's;
+* the feedback HTML shows the grader's message for a wrong answer in the first lines of that cell's output.
+
+The points table and each autograde's seconds are printed (``pytest -s``) for TEACHING.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from make_course import make_course  # noqa: E402
+
+LESSONS = ["01_perceptron", "04_building_the_cnn", "06_evaluating"]
+COURSE_ID = "emojify"
+
+#: What the students type into the stubs (grade_id → source); an exercise not named gets the instructor's answer
+#: ("right"), or stays a stub where the value is None ("open").
+ANSWERS = {
+    "alice": {
+        "l01_perceptron_update": (  # wrong: the bias is not updated
+            "def perceptron_update(w, b, x, y, lr):\n"
+            "    error = y - step(np.dot(w, x) + b)\n"
+            "    return w + lr * error * x, b\n"),
+        "l01_two_layer_forward": (  # wrong: no sigmoid on the output
+            "def two_layer_forward(X, params):\n"
+            "    H = sigmoid(X @ params['W1'] + params['b1'])\n"
+            "    p = (H @ params['W2'] + params['b2'])[:, 0]\n"
+            "    return H, p\n"),
+        "l04_build_classic_cnn": (  # calls the library
+            "def build_classic_cnn():\n"
+            "    from emojify_lib.model import networks\n"
+            "    return networks.classic_cnn()\n"),
+        "l04_conv_params": (  # calls the library
+            "from emojify_lib.lessons import anatomy\n\n\n"
+            "def conv_params(k, c_in, c_out):\n"
+            "    return anatomy.conv_params(k, c_in, c_out)\n"),
+    },
+    "bob": {
+        "l01_weighted_sum": None,   # left open
+        "l04_conv_output_size": (   # tuned to the visible cases: a table, no formula
+            "VISIBLE = {(48, 3, 1, 'valid'): 46, (46, 3, 1, 'valid'): 44, (44, 2, 2, 'valid'): 22,\n"
+            "           (21, 2, 2, 'valid'): 10, (7, 3, 2, 'valid'): 3, (48, 3, 1, 'same'): 48, (48, 2, 2, 'same'): 24,\n"
+            "           (5, 3, 2, 'same'): 3, (25, 2, 2, 'same'): 13, (10, 5, 3, 'valid'): 2, (48, 2, 2, 'valid'): 24,\n"
+            "           (46, 2, 2, 'valid'): 23, (20, 3, 1, 'valid'): 18, (22, 3, 1, 'valid'): 20,\n"
+            "           (10, 2, 2, 'valid'): 5, (8, 2, 2, 'valid'): 4, (10, 3, 1, 'valid'): 8}\n\n\n"
+            "def conv_output_size(n, k, stride, padding):\n"
+            "    return VISIBLE[(n, k, stride, padding)]\n"),
+        **{f"l06_{name}": None for name in ("confusion_matrix", "recall", "precision", "gradcam_heatmap",
+                                            "maps_and_gradients")},
+    },
+}
+#: The points each submission should get, per lesson (student, lesson) → (points, out of).
+EXPECTED = {("alice", "01_perceptron"): (5, 7), ("bob", "01_perceptron"): (6, 7),
+            ("alice", "04_building_the_cnn"): (2, 4), ("bob", "04_building_the_cnn"): (3, 4),
+            ("alice", "06_evaluating"): (5, 5), ("bob", "06_evaluating"): (0, 5)}
+ALICE_EPOCHS = 97  # the mark of alice's model in its record
+
+
+def teacher_commands(lesson: str) -> list[str]:
+    """The teacher's commands for one lesson, word for word as TEACHING.md gives them (checked below)."""
+    return [f"nbgrader generate_assignment {lesson}", f"nbgrader release_assignment {lesson}",
+            f"nbgrader collect {lesson}", f"nbgrader autograde {lesson}", f"nbgrader generate_feedback {lesson}"]
+
+
+def student_answer(instructor_source: str, answer) -> str:
+    """The instructor's solution cell with the markers removed (a right answer), or the student's own."""
+    if answer is not None:
+        return answer
+    return "\n".join(line for line in instructor_source.splitlines()
+                     if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory, quick_trained):
+    """Run the whole workflow once; returns what the checks need."""
+    base = tmp_path_factory.mktemp("nbgrader")
+    course, exchange = base / "course", base / "exchange"
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+    def run(command: str, cwd: Path, *extra: str) -> float:
+        started = time.perf_counter()
+        done = subprocess.run([*command.split(), *extra], cwd=cwd, env=env, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0, f"{command} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        return time.perf_counter() - started
+
+    # `make course-folder COURSE=... EXCHANGE=...` runs this
+    subprocess.run([sys.executable, str(ROOT / "tools" / "make_course.py"), str(course), "--exchange", str(exchange),
+                    "--lessons", "01", "04", "06"], check=True, capture_output=True, env=env)
+    assert sorted(p.name for p in (course / "source").iterdir()) == LESSONS
+    seconds: dict[tuple[str, str], float] = {}
+    homes = {student: base / student for student in ANSWERS}
+    for home in homes.values():
+        home.mkdir()
+    student_flags = ["--course", COURSE_ID, f"--Exchange.root={exchange}"]
+    for lesson in LESSONS:
+        generate, release, collect, autograde, feedback = teacher_commands(lesson)
+        run(generate, course)
+        run(release, course)
+        instructor = nbformat.read(course / "source" / lesson / f"{lesson}.ipynb", as_version=4)
+        solutions = {c.metadata["nbgrader"]["grade_id"]: c.source for c in instructor.cells
+                     if c.metadata.get("nbgrader", {}).get("solution")}
+        for student, home in homes.items():
+            run(f"nbgrader fetch_assignment {lesson}", home, *student_flags)
+            path = home / lesson / f"{lesson}.ipynb"
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in solutions:
+                    answers = ANSWERS[student]
+                    if grade_id in answers and answers[grade_id] is None:
+                        continue  # the stub stays
+                    cell.source = student_answer(solutions[grade_id], answers.get(grade_id))
+            nbformat.write(nb, path)
+            run(f"nbgrader submit {lesson}", home, *student_flags, f"--student={student}")
+        run(collect, course)
+        if lesson == "06_evaluating":  # what alice's lesson 05 left in her models folder under the autograder
+            from emojify_lib.model import networks
+
+            mine = course / "autograded" / "alice" / "models" / "emotion_cnn.keras"
+            mine.parent.mkdir(parents=True)
+            shutil.copy(quick_trained[2], mine)
+            networks.write_model_info(mine, data_source="sample", epochs_run=ALICE_EPOCHS)
+        started = time.time()
+        run(autograde, course)
+        # one autograde command grades both students in turn: each one's time ends when its notebook is written
+        ends = sorted((os.stat(course / "autograded" / s / lesson / f"{lesson}.ipynb").st_mtime, s) for s in homes)
+        for (end, student), start in zip(ends, [started] + [end for end, _ in ends]):
+            seconds[student, lesson] = end - start
+        run(feedback, course)
+    run("nbgrader export", course)
+    return {"course": course, "seconds": seconds, "alice_model": course / "autograded" / "alice" / "models",
+            "csv": (course / "grades.csv").read_text()}
+
+
+def points(course: Path, student: str, lesson: str) -> tuple[float, float]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", COURSE_ID) as gb:
+        submission = gb.find_submission(lesson, student)
+        return submission.score, submission.max_score
+
+
+def autograded(course: Path, student: str, lesson: str):
+    return nbformat.read(course / "autograded" / student / lesson / f"{lesson}.ipynb", as_version=4)
+
+
+def outputs_text(cell) -> str:
+    return "".join(o.get("text", "") + "\n".join(o.get("traceback", [])) for o in cell.get("outputs", []))
+
+
+def test_points_equal_each_students_own_score_line(flow):
+    course = flow["course"]
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), "?") if Path("/proc/cpuinfo").exists() else "?"
+    print(f"\nautograde on {cpu}, {os.cpu_count()} cores (EMOJIFY_QUICK=1):")
+    print("| student | lesson | expected | got | autograde s |\n|---|---|---|---|---|")
+    table = {}
+    for (student, lesson), want in EXPECTED.items():
+        got = points(course, student, lesson)
+        table[student, lesson] = got
+        print(f"| {student} | {lesson} | {want[0]}/{want[1]} | {got[0]:g}/{got[1]:g} | "
+              f"{flow['seconds'][student, lesson]:.0f} |")
+    for (student, lesson), want in EXPECTED.items():
+        assert table[student, lesson] == want, (student, lesson, table[student, lesson])
+        last = [c for c in autograded(course, student, lesson).cells if c.cell_type == "code"][-1]
+        assert f"{want[0]} of {want[1]} exercises passed" in outputs_text(last), outputs_text(last)
+    assert "alice" in flow["csv"] and "bob" in flow["csv"]  # nbgrader export wrote the grades
+
+
+def test_a_failed_exercise_never_breaks_an_ungraded_cell(flow):
+    for (student, lesson) in EXPECTED:
+        for cell in autograded(flow["course"], student, lesson).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if cell.cell_type == "code" and not meta.get("grade"):
+                errors = [o for o in cell.outputs if o.output_type == "error"]
+                assert not errors, f"{student} {lesson}: {cell.source[:80]!r} failed: {errors[0].get('evalue')}"
+
+
+def test_a_wrong_answer_followed_by_a_right_one_that_calls_it(flow):
+    nb = autograded(flow["course"], "alice", "01_perceptron")
+    checks = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+    assert any(o.output_type == "error" for o in checks["l01_perceptron_update_check"].outputs)
+    assert "✅ Correct" in outputs_text(checks["l01_perceptron_train_check"])
+    assert "✅ Correct" in outputs_text(checks["l01_two_layer_gradients_check"])
+
+
+def test_calling_the_librarys_version_scores_zero(flow):
+    nb = autograded(flow["course"], "alice", "04_building_the_cnn")
+    text = {c.metadata["nbgrader"]["grade_id"]: outputs_text(c) for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
+    assert "this calls `anatomy.conv_params`; write it yourself" in text["l04_conv_params_check"]
+    assert "this calls `networks.classic_cnn`; write it yourself" in text["l04_build_classic_cnn_check"]
+    bob = autograded(flow["course"], "bob", "04_building_the_cnn")
+    hidden = next(c for c in bob.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "l04_conv_output_size_check")
+    assert "### BEGIN HIDDEN TESTS" in hidden.source and "hidden while you worked" in outputs_text(hidden)
+
+
+def test_each_students_models_stay_apart(flow):
+    course = flow["course"]
+    alice = "".join(outputs_text(c) for c in autograded(course, "alice", "06_evaluating").cells)
+    bob = "".join(outputs_text(c) for c in autograded(course, "bob", "06_evaluating").cells)
+    assert f"for {ALICE_EPOCHS} epochs" in alice
+    assert f"{ALICE_EPOCHS} epochs" not in bob
+    bobs_model = course / "autograded" / "bob" / "models" / "emotion_cnn.keras"
+    assert f"No trained model at {bobs_model}; training one now" in bob
+    assert bobs_model.is_file()
+    assert sorted(p.name for p in flow["alice_model"].iterdir()) == ["emotion_cnn.json", "emotion_cnn.keras"]
+
+
+def test_feedback_shows_the_graders_message_first(flow):
+    page = (flow["course"] / "feedback" / "alice" / "01_perceptron" / "01_perceptron.html").read_text()
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    at = text.index("perceptron_update = ex.check_perceptron_update(perceptron_update)")
+    after = [line.strip() for line in text[at:].splitlines() if line.strip()][1:6]
+    assert after[0].startswith("❌ the new b of perceptron_update"), after
+    assert any(line.startswith("💡 Hint:") for line in after[:4]), after
+    assert "Traceback" not in text[at:at + 2000] and "_grading.py" not in text
+    assert "oneDNN" not in text and "absl" not in text
+
+
+def test_teaching_gives_exactly_these_commands():
+    teaching = (ROOT / "TEACHING.md").read_text()
+    for command in teacher_commands("01_perceptron") + ["nbgrader export", "make course-folder",
+                                                       "nbgrader fetch_assignment 01_perceptron",
+                                                       "nbgrader submit 01_perceptron"]:
+        assert command in teaching, command
