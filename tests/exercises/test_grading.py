@@ -219,3 +219,16 @@ def test_hidden_cases_fail_an_answer_tuned_to_the_visible_ones(lesson, monkeypat
     with pytest.raises(ExerciseFailed, match="hidden while you worked"):
         check_double.hidden(tuned, [(7,)])
     assert check_double.hidden(lambda x: 2 * x, [(7,)]) is not None
+
+
+def test_nbgrader_validate_keeps_the_whole_hint():
+    """`nbgrader validate` prints a failing cell's traceback cut at 87 characters a line; the grader's lines fit."""
+    from nbgrader.validator import Validator
+
+    hint = ("the bias moves too, by lr · error (as if it were the weight of an input that is always 1), "
+            "and it moves even when the weights do not")
+    exc = ExerciseFailed(f"❌ the new b of perceptron_update(w=[0.5, -0.5], b=0.0, x=[1.0, 2.0], y=1, lr=0.1) "
+                         f"returned 0.0, expected 0.1\n💡 Hint: {hint}")
+    shown = Validator()._indent("\n".join(exc._render_traceback_()))
+    assert "..." not in shown
+    assert " ".join(hint.split()) in " ".join(shown.replace("💡 Hint:", "").split())
