@@ -84,6 +84,21 @@ def test_student_edition_holds_no_solution(student, name):
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert code.count("raise NotImplementedError()") == len(graded_pairs(instructor(name)))
     assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code"), "outputs are cleared"
+    assert "HIDDEN TESTS" not in text and ".hidden(" not in text, "nbgrader's hidden test cases stay hidden"
+
+
+#: Exercises whose check cell has no hidden cases: the answer takes no inputs, or its inputs are files, models or
+#: camera frames that the visible check already varies (TEACHING.md, "How a grade is made").
+NO_HIDDEN_CASES = {"and_gate_weights", "build_classic_cnn", "read_folder_image", "compile_model", "make_callbacks",
+                   "maps_and_gradients", "crop_face", "live_step"}
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_check_cells_hold_hidden_test_cases(name):
+    for answer, check in graded_pairs(instructor(name)):
+        title = answer.metadata["nbgrader"]["grade_id"].split("_", 1)[1]
+        hidden = "### BEGIN HIDDEN TESTS" in check.source and f"ex.check_{title}.hidden(" in check.source
+        assert hidden != (title in NO_HIDDEN_CASES), f"{name}: {title}'s check cell and its hidden cases"
 
 
 @pytest.mark.parametrize("name", LESSONS)
