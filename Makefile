@@ -22,7 +22,7 @@ app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://l
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
 	$(BIN)/voila app/emoji_camera.ipynb --port=8866 --Voila.ip=127.0.0.1
 
-app-room: $(STAMP)  ## the emoji camera for a room: HTTPS on the network, a password, 8 visitors at most (prints the URLs; ROOM_ARGS="--max-visitors 12 --token ...")
+app-room: $(STAMP)  ## the emoji camera for a room: HTTPS on the network, a password, 6 visitors at most (prints the URLs; ROOM_ARGS="--max-visitors 12 --token ...")
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
 	$(BIN)/python -m emojify_lib.apps.room app/emoji_camera.ipynb $(ROOM_ARGS)
 

@@ -1,7 +1,9 @@
 // Browser side of emojify's BrowserCameraDemo (an anywidget module).
 // The camera is opened here, in the learner's browser, only when Start is pressed. Small JPEG frames go to
 // the Jupyter kernel through this widget's own comm channel; the kernel answers with faces, emotions and
-// the emoji. Nothing is sent anywhere else, and nothing is stored unless Snapshot is pressed.
+// the emoji. Nothing is sent anywhere else, and nothing is stored unless Snapshot is pressed: then the kernel
+// saves the PNG on its own machine (lesson 07, `make app`) or, in room mode (`make app-room`), sends it back and
+// this page hands it to the visitor as a download, so nothing a visitor sends is kept on the server.
 //
 // Rate: one frame in flight. The next frame leaves as soon as the answer to the last one is back, but no
 // sooner than the camera delivers a new picture (or max_fps, when set). A fast kernel gives a smooth demo;
@@ -34,7 +36,7 @@ function render({ model, el }) {
   const coverBox = h("input", { type: "checkbox", class: "emojify-cover" });
   coverBox.checked = model.get("cover");
   const cover = h("label", { class: "emojify-switch", title: "cover each face with its emoji" }, coverBox, " emojify");
-  const snap = h("button", { class: "emojify-snapshot", title: "save the annotated picture as a PNG" }, "Snapshot");
+  const snap = h("button", { class: "emojify-snapshot", title: "the annotated picture as a PNG" }, "Snapshot");
   snap.disabled = true;
   const picker = h("select", { class: "emojify-model", title: "which model classifies the faces" });
   const pickerRow = h("label", { class: "emojify-picker" }, "Model: ", picker);
@@ -132,10 +134,10 @@ function render({ model, el }) {
       name.textContent = `${lastFaces[0].name} (${Math.round(lastFaces[0].score * 100)}%)`;
       bars.replaceChildren(...msg.names.map((n, i) => h("div", { class: "emojify-bar" },
         h("span", {}, n), h("span", { class: "emojify-fill", style: `width:${Math.round(msg.probs[i] * 100)}%` }))));
-      if (!msg.error) say(`Running: ${lastFaces.length} face(s); frames go only to your Jupyter kernel, nothing is stored.`);
+      if (!msg.error) say(`Running: ${lastFaces.length} face(s); frames go only to this page's kernel; nothing is stored.`);
     } else if (!msg.error) {
       name.textContent = "no face"; emoji.style.visibility = "hidden";
-      say("Running: no face found; frames go only to your Jupyter kernel, nothing is stored.");
+      say("Running: no face found; frames go only to this page's kernel; nothing is stored.");
     }
     showStats(now);
     pump();
@@ -221,13 +223,28 @@ function render({ model, el }) {
     say("Stopped. The camera is off.");
   }
 
-  const onMsg = (msg) => {
+  // Room mode: the kernel sends the snapshot's PNG bytes back; the browser saves them as a download.
+  function download(name, buffer) {
+    const url = URL.createObjectURL(new Blob([buffer], { type: "image/png" }));
+    const link = h("a", { href: url, download: name, style: "display:none" });
+    root.append(link); link.click(); link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  }
+
+  const onMsg = (msg, buffers) => {
     if (!msg) return;
     if (msg.type === "result") showResult(msg);
-    else if (msg.type === "saved") {
+    else if (msg.type === "saved" || msg.type === "snapshot") {
       snap.disabled = !running;
-      saved.textContent = msg.error || `Snapshot saved on the kernel's machine: ${msg.path}`;
+      let text = msg.error;
+      if (!text && msg.type === "snapshot" && buffers && buffers.length) {
+        download(msg.name, buffers[0]);
+        text = `Snapshot downloaded to this device as ${msg.name}; nothing was kept on the server.`;
+      } else if (!text) text = `Snapshot saved on the kernel's machine: ${msg.path}`;
+      saved.textContent = text;
       saved.classList.toggle("emojify-error", Boolean(msg.error));
+    } else if (msg.type === "refused") {
+      say(msg.error, true);
     }
   };
   model.on("msg:custom", onMsg);

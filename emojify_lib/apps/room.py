@@ -35,7 +35,7 @@ from traitlets import Integer, Unicode
 from ..core import config
 
 #: How many visitors (pages, one kernel each) may have the camera open at once, by default.
-MAX_VISITORS = 8
+MAX_VISITORS = 6  # each page is a kernel of about 0.9 GB (TensorFlow + the model), measured here
 #: Minutes after which a page that sent nothing gives its kernel (its place in the room) back, by default.
 IDLE_MINUTES = 5
 #: How long a certificate made here is valid.

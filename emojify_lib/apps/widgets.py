@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import atexit
 import base64
+import re
+import sys
 import threading
 import time
 from functools import lru_cache
@@ -26,7 +28,7 @@ import numpy as np
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS
 from ..core.errors import EmojifyError
 from ..live.overlay import load_emoji
-from ..live.session import LiveSession, SessionView, Shown, model_choices
+from ..live.session import MAX_FRAME_BYTES, LiveSession, SessionView, Shown, model_choices
 from ..live.sources import SAMPLE_VIDEO, FrameSource, list_cameras, open_source
 
 
@@ -45,42 +47,58 @@ def _jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
 
 
 class ModelPicker:
-    """The model picker of both widget demos, in one place.
+    """The model picker of both widget demos, in one place, and the one check of what a page may choose.
 
-    ``options``: ``(label, path)`` pairs, ``models`` (default :func:`~emojify_lib.live.session.model_choices`,
-    the ``.keras`` files in ``models/``) with the model in use first when it is not among them; its path is
-    ``""`` ("the model the demo was given"). ``value``: the option in use. ``shown``: a picker is worth showing
-    (more than one option). :meth:`pick` is the one switch.
+    ``options``: ``(label, key)`` pairs: ``models`` (default :func:`~emojify_lib.live.session.model_choices`, the
+    ``.keras`` files in ``models/``) with the model in use first when it is not among them. A key is the model
+    file's name (``""`` for the model the demo was given), never a server path: the browser widget sends the
+    options to the page. ``value``: the key in use. ``shown``: a picker is worth showing (more than one option).
+    :meth:`pick` is the one switch, and takes only a key it offered. ``details``: say why a model could not be
+    used (``False`` in room mode: the reason goes to the server's terminal).
     """
 
     def __init__(self, session: LiveSession, models=None):
         self.session = session
         self.given = session.predictor  # what the "" option (the model the demo was given) goes back to
-        self.options = [(label, str(path)) for label, path in (model_choices() if models is None else models)]
-        current = getattr(session.predictor, "path", None)
-        if current is None or str(current) not in {v for _, v in self.options}:
-            self.options.insert(0, (f"current: {Path(current).stem if current else 'given model'}",
-                                    str(current or "")))
-
-    @property
-    def value(self) -> str:
-        return str(getattr(self.session.predictor, "path", None) or "")
+        self.details = True
+        choices = [(label, str(path)) for label, path in (model_choices() if models is None else models)]
+        current = str(getattr(session.predictor, "path", None) or "")
+        if not current or current not in {p for _, p in choices}:
+            choices.insert(0, (f"current: {Path(current).stem if current else 'given model'}", current))
+        self.offered: dict[str, tuple[str, str]] = {}  # key -> (label, path)
+        for label, path in choices:
+            key = Path(path).name if path else ""
+            while key in self.offered:  # two files of one name in different folders
+                key = "_" + key
+            self.offered[key] = (label, path)
+        self.options = [(label, key) for key, (label, _) in self.offered.items()]
+        self.value = next(key for key, (_, path) in self.offered.items() if path == current)
 
     @property
     def shown(self) -> bool:
         return len(self.options) > 1
 
-    def pick(self, value: str) -> str | None:
-        """Use the option ``value``: a model file, or ``""`` for the model the demo was given. Returns ``None``
-        when switched, else why the current model was kept (the file could not be used)."""
+    def pick(self, key: str) -> str | None:
+        """Use the option ``key``. Returns ``None`` when switched (or already in use), else why the current model
+        was kept: a key it did not offer is refused with one message whatever it names, and nothing is opened."""
+        if key == self.value:
+            return None
+        label = self.offered[self.value][0]
+        if key not in self.offered:
+            return f"Kept {label}: the page asked for a model it was not offered."
+        path = self.offered[key][1]
         try:
-            if value:
-                self.session.use_model(value)
+            if path:
+                self.session.use_model(path)
             else:
                 self.given.reset()
                 self.session.predictor = self.given
         except EmojifyError as exc:
-            return f"Kept the current model: {exc}"
+            if not self.details:
+                print(f"Could not use {path}: {exc}", file=sys.__stderr__, flush=True)
+            why = str(exc) if self.details else "the server's terminal says why"
+            return f"Kept {label}: {self.offered[key][0]} could not be used ({why})."
+        self.value = key
         return None
 
 
@@ -294,10 +312,38 @@ def _browser_widget_class():
         frames = traitlets.Int(0).tag(sync=True)
         emojis = traitlets.Dict({}).tag(sync=True)  # emotion -> PNG data URL, sent once
         cover = traitlets.Bool(False).tag(sync=True)
-        models = traitlets.List([]).tag(sync=True)  # [[label, path], ...]; a picker when more than one
+        models = traitlets.List([]).tag(sync=True)  # [[label, key], ...]: ModelPicker.options; a picker if 2+
         model_path = traitlets.Unicode("").tag(sync=True)
 
+        def set_state(self, sync_data):
+            """What the page sets: only :data:`PAGE_SETTABLE` traits, of their type, reach the widget; every other
+            value the page sends (another trait, another type, a huge string) is dropped here."""
+            accepted = {name: value for name, value in (sync_data.items() if isinstance(sync_data, dict) else ())
+                        if type(value) is PAGE_SETTABLE.get(name) and len(str(value)) <= 1000}
+            if accepted:
+                super().set_state(accepted)
+
+        def _handle_msg(self, msg):
+            data = msg.get("content", {}).get("data") if isinstance(msg.get("content"), dict) else None
+            if isinstance(data, dict) and data.get("method") in ("update", "request_state", "custom"):
+                super()._handle_msg(msg)  # anything else from the page is not a widget message: dropped
+
     return BrowserCameraWidget
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w./:])(?:[A-Za-z]:[\\/]|/)[^\s'\"():;,]+")
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with every absolute path cut to its last part (``/home/t/emojify/models/x.keras`` -> ``x.keras``):
+    what room mode shows visitors, who need the file's name, not where it lives on the server."""
+    return _ABSOLUTE_PATH.sub(lambda m: Path(m.group().replace("\\", "/")).name or "…", text)
+
+
+#: The browser widget's traits a page may set, and their types (the emojify switch and the model picker).
+PAGE_SETTABLE = {"cover": bool, "model_path": str}
+#: What the page hears back when it sends a message the widget's own page never sends.
+REFUSED = {"type": "refused", "error": "Refused a message this page does not send."}
 
 
 def _data_url(png: bytes) -> str:
@@ -314,11 +360,21 @@ class BrowserCameraDemo(SessionView):
     The kernel replies with every face's box, emotion and score, and the main face's probabilities and emoji.
     Frames are decoded in memory and dropped; only the Snapshot button writes a file (a PNG, when pressed).
     ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``).
+
+    The page is untrusted: it may set only the emojify switch and the picker's choice, and the kernel takes a
+    choice only when it is one of the options it sent (by file name, never a server path; :class:`ModelPicker`);
+    any other value is refused with one message and no file is opened. Frames and snapshots over
+    :data:`~emojify_lib.live.session.MAX_FRAME_BYTES` are refused unread. ``room`` (``make app-room``): the
+    Snapshot's PNG goes back to the visitor's browser as a download instead of onto the server's disk, and errors
+    name no server path.
     """
 
-    def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None):
+    def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None, room: bool = False):
         self.session = LiveSession(predictor)
+        self.room = room
+        self.session.details = not room
         self.picker = ModelPicker(self.session, models)
+        self.picker.details = not room
         self.widget = _browser_widget_class()(
             max_fps=max_fps, send_width=send_width, note=self._note(),
             emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS},
@@ -328,10 +384,17 @@ class BrowserCameraDemo(SessionView):
         self.widget.observe(self._pick_model, "model_path")
 
     def _note(self) -> str:
-        return self.predictor.model_note
+        return hide_paths(self.predictor.model_note) if self.room else self.predictor.model_note
 
     def _pick_model(self, change) -> None:
-        self.widget.note = self.picker.pick(change["new"]) or self._note()
+        if change["new"] == self.picker.value:  # the kernel setting the picker back, or no change
+            return
+        problem = self.picker.pick(change["new"])
+        if problem:
+            self.widget.note = problem
+            self.widget.model_path = self.picker.value  # the page's picker shows the model in use again
+        else:
+            self.widget.note = self._note()
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -339,16 +402,37 @@ class BrowserCameraDemo(SessionView):
         display(self.widget)
 
     def _on_msg(self, widget, content, buffers) -> None:
-        if not isinstance(content, dict) or not buffers:
+        """A message from the page: a ``frame`` or a ``snapshot``, each with exactly one buffer (a JPEG) of at most
+        :data:`~emojify_lib.live.session.MAX_FRAME_BYTES`; anything else is answered :data:`REFUSED`. An oversized
+        buffer is refused before it is copied or decoded."""
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind not in ("frame", "snapshot") or not isinstance(buffers, (list, tuple)) or len(buffers) != 1:
+            self.widget.send(REFUSED)
             return
-        if content.get("type") == "frame":
-            reply = self.process_jpeg(bytes(buffers[0]))
+        size = memoryview(buffers[0]).nbytes
+        if size > MAX_FRAME_BYTES:
+            error = f"Refused a frame of {size:,} bytes: the largest accepted is {MAX_FRAME_BYTES:,}."
+            self.widget.send({"type": "result", "error": error, "faces": []} if kind == "frame"
+                             else {"type": "saved", "error": f"No snapshot: {error}"})
+            return
+        if kind == "frame":
+            reply, png = self.process_jpeg(bytes(buffers[0])), None
             self.widget.frames = self.frames_processed
-        elif content.get("type") == "snapshot":
-            reply = self.snapshot(bytes(buffers[0]))
+        elif self.room:
+            reply, png = self.snapshot_download(bytes(buffers[0]))
         else:
-            return
-        self.widget.send(reply)
+            reply, png = self.snapshot(bytes(buffers[0])), None
+        self.widget.send(reply, [png] if png else None)
+
+    def snapshot_download(self, jpeg: bytes | None = None) -> tuple[dict, bytes | None]:
+        """Room mode's snapshot: ``({"type": "snapshot", "name"}, PNG bytes)`` for the page to download (the
+        browser's full-size picture ``jpeg`` with the last faces drawn on it); nothing is written on the server.
+        ``({..., "error"}, None)`` when there is nothing to save yet."""
+        try:
+            name, png = self.session.snapshot_png(frame=jpeg)
+        except EmojifyError as exc:
+            return {"type": "snapshot", "error": f"No snapshot: {exc}"}, None
+        return {"type": "snapshot", "name": name}, png
 
     def snapshot(self, jpeg: bytes | None = None) -> dict:
         """Save the annotated frame as a PNG: the browser's full-size picture ``jpeg`` with the last faces drawn
@@ -364,7 +448,7 @@ class BrowserCameraDemo(SessionView):
         started = time.perf_counter()
         shown = self.session.step(jpeg)
         if shown.error:
-            return {"type": "result", "error": shown.error, "faces": []}
+            return {"type": "result", "error": hide_paths(shown.error) if self.room else shown.error, "faces": []}
         h, w = shown.frame.shape[:2]
         faces = [{"box": [p.box[0] / w, p.box[1] / h, p.box[2] / w, p.box[3] / h], "emotion": p.emotion,
                   "name": p.display_name, "score": round(p.score, 4)} for p in shown.faces]
@@ -376,13 +460,50 @@ class BrowserCameraDemo(SessionView):
         return reply
 
 
-def emoji_camera_app(models=None):
+def keep_output_on_server() -> None:
+    """Room mode: from now on this kernel's tracebacks, prints and warnings go to the server's terminal (the
+    kernel process's own stderr/stdout), never over the page's websocket, where a visitor could read server paths."""
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        def to_terminal(etype, evalue, stb):
+            print("\n".join(stb), file=sys.__stderr__, flush=True)
+        shell._showtraceback = to_terminal
+    for name in ("stdout", "stderr"):
+        real = getattr(sys, f"__{name}__")
+        if real is not None:
+            setattr(sys, name, real)
+
+
+def refuse_page_made_widgets() -> None:
+    """Room mode: the page may not create widgets in this kernel (``comm_open`` to ``jupyter.widget``, which a
+    crafted page could send for any widget class); the page's own widgets are made here and only shown there."""
+    from comm import get_comm_manager
+
+    get_comm_manager().targets.pop("jupyter.widget", None)
+
+
+def emoji_camera_app(models=None, room: bool | None = None):
     """The emoji camera as a page (``app/emoji_camera.ipynb``, served by ``make app`` with Voilà): the browser-camera
     demo with the default model (see :meth:`EmotionPredictor.from_path`), or a clear message when there is no
-    model yet. ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``)."""
+    model yet. ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``).
+    ``room`` (default :func:`~emojify_lib.core.config.room_mode`, set by ``make app-room``): the page serves
+    visitors, so snapshots download to their browser, and errors, prints and tracebacks stay in the server's
+    terminal (:func:`keep_output_on_server`), and the page cannot create widgets (:func:`refuse_page_made_widgets`)."""
     import ipywidgets as w
 
+    from ..core import config
+
+    room = config.room_mode() if room is None else room
+    if room:
+        keep_output_on_server()
+        refuse_page_made_widgets()
     try:
-        return BrowserCameraDemo(models=models)
+        return BrowserCameraDemo(models=models, room=room)
     except EmojifyError as exc:
+        if room:
+            print(f"The emoji camera cannot start: {exc}", file=sys.__stderr__, flush=True)
+            return w.HTML("<p style='color:#c00'>The emoji camera cannot start on this server; the terminal "
+                          "that runs it says why.</p>")
         return w.HTML(f"<p style='color:#c00'>The emoji camera cannot start: {exc}</p>")
