@@ -134,3 +134,15 @@ def test_room_mode_shows_file_names_not_server_paths(classic_model, tmp_path):
     assert str(tmp_path) in BrowserCameraDemo(predictor).widget.note  # the teacher's own page says where
     note = BrowserCameraDemo(predictor, room=True).widget.note
     assert "x.keras" in note and str(tmp_path) not in note
+
+
+@pytest.mark.parametrize("room", [False, True])
+def test_an_offered_model_that_cannot_be_used_keeps_the_current_one(classic_model, tmp_path, room):
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a model")
+    demo = BrowserCameraDemo(EmotionPredictor(classic_model), models=[("broken", broken)], room=room)
+    in_use = demo.predictor
+    demo.widget.set_state({"model_path": "broken.keras"})
+    note = demo.widget.note
+    assert demo.predictor is in_use and demo.widget.model_path == "" and "Kept current: given model: broken" in note
+    assert ("the server's terminal says why" in note and str(tmp_path) not in note) if room else str(tmp_path) in note
