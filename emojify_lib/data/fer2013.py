@@ -1,7 +1,7 @@
 """Loading FER2013 (csv or image folders) and the bundled sample, and building ``tf.data`` pipelines.
 
 Everything here returns faces as ``uint8`` arrays of shape ``(N, 48, 48)`` and labels as ``int64`` arrays of
-shape ``(N,)`` holding canonical class ids (see :mod:`emojify_lib.emotions`). Scaling to floats happens in
+shape ``(N,)`` holding canonical class ids (see :mod:`emojify_lib.core.emotions`). Scaling to floats happens in
 exactly one place: the model's ``Rescaling`` layer.
 """
 from __future__ import annotations
@@ -181,7 +181,7 @@ def read_folder_image(path: str | Path) -> tuple[np.ndarray, int]:
 
 def load_image_folder(folder: str | Path) -> tuple[Split, int]:
     """Load one split folder holding a sub-folder per class (any accepted class name, see
-    :data:`emojify_lib.emotions.FOLDER_ALIASES`). Returns ``((x, y), n_unreadable)``; unreadable files are
+    :data:`emojify_lib.core.emotions.FOLDER_ALIASES`). Returns ``((x, y), n_unreadable)``; unreadable files are
     skipped with a warning that counts them."""
     folder = Path(folder)
     subdirs = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))

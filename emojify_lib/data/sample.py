@@ -287,7 +287,7 @@ def make_sample(n_per_class: int = 200, seed: int | Sequence[int] = 0, class_cou
 
     ``n_per_class`` faces of each of the 7 classes, or ``class_counts[k]`` faces of class ``k`` when
     ``class_counts`` (7 non-negative ints, canonical order) is given. Returns ``x`` ``uint8 (N, 48, 48)``
-    and ``y`` ``int64 (N,)`` with labels 0-6 in :data:`emojify_lib.emotions.EMOTIONS` order. The same
+    and ``y`` ``int64 (N,)`` with labels 0-6 in :data:`emojify_lib.core.emotions.EMOTIONS` order. The same
     arguments always give the same arrays.
     """
     if class_counts is None:

@@ -1,7 +1,7 @@
 """Judging a trained model: predictions, confusion matrix, per-class scores, mistakes and where the model looks.
 
 Plain arrays in, plain arrays out. Faces are ``uint8 (N, 48, 48)`` raw pixels (the model scales them itself),
-labels are ``int`` class ids ``(N,)`` in the canonical order of :mod:`emojify_lib.emotions`, probabilities are
+labels are ``int`` class ids ``(N,)`` in the canonical order of :mod:`emojify_lib.core.emotions`, probabilities are
 ``float32 (N, 7)``.
 
 Typical use (lesson 06)::

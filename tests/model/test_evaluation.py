@@ -1,4 +1,4 @@
-"""emojify_lib.evaluation on small hand-computed cases and an untrained classic CNN."""
+"""emojify_lib.model.evaluation on small hand-computed cases and an untrained classic CNN."""
 import numpy as np
 import pytest
 
