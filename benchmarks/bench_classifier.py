@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from common import Results, best_of
 
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.live.predictor import EmotionPredictor
 
 
@@ -60,7 +60,7 @@ def main() -> Results:
     res.add("CPU float32 matmul peak (2048², best of NumPy/TF)", peak, "GFLOP/s")
     rng = np.random.default_rng(0)
     for name in ("classic", "strong"):
-        model = models.build_model(name)
+        model = networks.build_model(name)
         flops = flops_per_face(model)
         limit_ms = flops / (peak * 1e9) * 1e3
         res.add(f"{name}: FLOPs per face", flops / 1e6, "MFLOP", f"FLOP limit {limit_ms:.2f} ms/face at peak")

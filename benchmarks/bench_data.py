@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from common import Results
 
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.data import sample
 
 ROWS = {"train": 28_709, "val": 3_589, "test": 3_589}  # FER2013's split sizes
@@ -25,16 +25,16 @@ def main() -> Results:
     res = Results("4 data loading")
     splits = fake_fer()
     with tempfile.TemporaryDirectory() as tmp:
-        csv_path = data.write_fer2013_csv(Path(tmp) / "fer2013.csv", splits)
+        csv_path = fer2013.write_fer2013_csv(Path(tmp) / "fer2013.csv", splits)
         start = time.perf_counter()
-        loaded = data.load_fer2013_csv(csv_path)
+        loaded = fer2013.load_fer2013_csv(csv_path)
         seconds = time.perf_counter() - start
         assert sum(len(v[1]) for v in loaded.values()) == 35_887
         res.add("load fer2013.csv, 35,887 rows", seconds, "s",
                 f"{csv_path.stat().st_size / 2**20:.0f} MiB, {35_887 / seconds:,.0f} rows/s")
-        root = data.write_image_folders(Path(tmp) / "fer", splits)  # train/ val/ test/
+        root = fer2013.write_image_folders(Path(tmp) / "fer", splits)  # train/ val/ test/
         start = time.perf_counter()
-        loaded = data.load_fer2013_folders(root)
+        loaded = fer2013.load_fer2013_folders(root)
         seconds = time.perf_counter() - start
         assert sum(len(v[1]) for v in loaded.values()) == 35_887
         res.add("load folders train/ val/ test/, 35,887 PNGs", seconds, "s", f"{35_887 / seconds:,.0f} images/s")

@@ -28,7 +28,7 @@ import numpy as np
 from common import HERE, Results, loadavg
 
 from emojify_lib.core import config  # noqa: E402
-from emojify_lib.model import networks as models  # noqa: E402
+from emojify_lib.model import networks  # noqa: E402
 from emojify_lib.core.emotions import CLASSIC_ORDER, EMOJI_FILES  # noqa: E402
 from emojify_lib.live.faces import FaceDetector, cascade_path  # noqa: E402
 from emojify_lib.live.predictor import EmotionPredictor  # noqa: E402
@@ -51,7 +51,7 @@ def reference_model():
     path = config.models_dir() / "reference.keras"
     if not path.is_file():
         raise SystemExit(f"no reference model at {path}: run `python -m emojify_lib reference` first")
-    return models.load_model(path)
+    return networks.load_model(path)
 
 
 def faces_found(predictor, frames) -> int:

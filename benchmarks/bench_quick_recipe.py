@@ -16,9 +16,9 @@ from common import Results
 import keras
 
 from emojify_lib.core.emotions import NUM_CLASSES
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.data.pipeline import class_weights, make_tf_dataset
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.model import training
 
 SEEDS = (0, 1, 2, 3)
@@ -34,7 +34,7 @@ def run(recipe: training.Recipe, seed: int, ds) -> tuple[float, float]:
     keras.utils.set_random_seed(seed)
     train_ds = make_tf_dataset(*ds.train, batch_size=BATCH, shuffle=True)
     val_ds = make_tf_dataset(*ds.val, batch_size=BATCH)
-    model = models.classic_cnn()
+    model = networks.classic_cnn()
     training.compile_model(model, training.steps_per_epoch(len(ds.train[1]), BATCH), EPOCHS, recipe)
     start = time.perf_counter()
     history = model.fit(train_ds, validation_data=val_ds, epochs=EPOCHS, class_weight=class_weights(ds.train[1]),
@@ -44,7 +44,7 @@ def run(recipe: training.Recipe, seed: int, ds) -> tuple[float, float]:
 
 def main() -> Results:
     results = Results("9 quick recipe")
-    ds = data.load_dataset(source="sample", quick=True, verbose=False)
+    ds = fer2013.load_dataset(source="sample", quick=True, verbose=False)
     bar = 3 / NUM_CLASSES
     for name, recipe in RECIPES.items():
         accuracies, seconds = [], []

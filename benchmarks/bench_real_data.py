@@ -27,10 +27,10 @@ from common import HERE, Results
 
 from emojify_lib.core import config
 from emojify_lib.core.emotions import EMOTIONS
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.data import pipeline
 from emojify_lib.model import evaluation, training
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 
 GROUP = "6 real data"
 TARGET = 0.60
@@ -39,14 +39,14 @@ TARGET = 0.60
 def part_load(root: Path) -> None:
     res = Results(GROUP)
     start = time.perf_counter()
-    splits = data.load_fer2013_folders(root)
+    splits = fer2013.load_fer2013_folders(root)
     folders_s = time.perf_counter() - start
     n = sum(len(y) for _, y in splits.values())
     res.add(f"load Kaggle folders train/ test/, {n:,} JPEGs", folders_s, "s", f"{n / folders_s:,.0f} images/s")
     with tempfile.TemporaryDirectory() as tmp:
-        csv = data.write_fer2013_csv(Path(tmp) / "fer2013.csv", splits)
+        csv = fer2013.write_fer2013_csv(Path(tmp) / "fer2013.csv", splits)
         start = time.perf_counter()
-        loaded = data.load_fer2013_csv(csv)
+        loaded = fer2013.load_fer2013_csv(csv)
         csv_s = time.perf_counter() - start
         rows = sum(len(y) for _, y in loaded.values())
         res.add(f"load fer2013.csv written from them, {rows:,} rows", csv_s, "s",
@@ -68,8 +68,8 @@ def part_reference(root: Path) -> None:
     from emojify_lib.model import reference
 
     res = Results(GROUP)
-    ds = data.load_dataset(source="fer2013", path=root, verbose=False)
-    model = models.load_model(reference.ensure_reference())
+    ds = fer2013.load_dataset(source="fer2013", path=root, verbose=False)
+    model = networks.load_model(reference.ensure_reference())
     _test_report(res, "reference mini-Xception (fer 25.10.3)", model, *ds.test)
     res.save("reference")
 
@@ -87,7 +87,7 @@ def part_classic(root: Path) -> None:
 
     matplotlib.use("Agg")
     res = Results(GROUP)
-    ds = data.load_dataset(source="fer2013", path=root, verbose=False)
+    ds = fer2013.load_dataset(source="fer2013", path=root, verbose=False)
     recipe = training.Recipe.full()
     x_test, y_test = ds.test
 
@@ -105,7 +105,7 @@ def part_classic(root: Path) -> None:
     out = Path(tempfile.mkdtemp()) / "classic_real.keras"
     history = training.train("classic", ds, recipe=recipe, out=out, verbose=0, callbacks=[probe])
     what = f"classic CNN, full recipe ({recipe.epochs} epochs, warm-up + cosine, batch {recipe.batch_size})"
-    final = float((evaluation.predict_probs(models.load_model(out), x_test).argmax(1) == y_test).mean())
+    final = float((evaluation.predict_probs(networks.load_model(out), x_test).argmax(1) == y_test).mean())
     res.add(f"{what}: test accuracy of the saved model", final * 100, "%",
             "test accuracy after each epoch: " + " ".join(f"{a:.3f}" for a in probe.accuracy))
     first = next((i + 1 for i, a in enumerate(probe.accuracy) if a >= TARGET), None)
@@ -128,7 +128,7 @@ def part_timing(root: Path) -> None:
     import keras
 
     res = Results(GROUP)
-    ds = data.load_dataset(source="fer2013", path=root, verbose=False)
+    ds = fer2013.load_dataset(source="fer2013", path=root, verbose=False)
     recipe = training.Recipe.full()
 
     class EpochClock(keras.callbacks.Callback):
@@ -159,9 +159,9 @@ def part_timing(root: Path) -> None:
 
 def part_strong(root: Path, steps: int = 40) -> None:
     res = Results(GROUP)
-    ds = data.load_dataset(source="fer2013", path=root, verbose=False)
+    ds = fer2013.load_dataset(source="fer2013", path=root, verbose=False)
     recipe = training.Recipe.long()
-    model = training.compile_model(models.build_model("strong"), steps, recipe.epochs, recipe)
+    model = training.compile_model(networks.build_model("strong"), steps, recipe.epochs, recipe)
     train_ds = pipeline.make_tf_dataset(*ds.train, batch_size=recipe.batch_size, shuffle=True, augment=recipe.augment)
     model.fit(train_ds.take(10), epochs=1, verbose=0)  # build, trace, warm the cache
     start = time.perf_counter()

@@ -11,7 +11,7 @@ import cv2
 import psutil
 from common import Results
 
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.live.sources import sample_frames
 from emojify_lib.apps.widgets import KernelCameraDemo
 from emojify_lib.live.session import LIVE_SETTINGS
@@ -35,7 +35,7 @@ def report(res: Results, name: str, samples: list[tuple[int, float]], seconds: f
 
 def main() -> Results:
     res = Results("5 memory soak")
-    model = models.classic_cnn()
+    model = networks.classic_cnn()
     frames = sample_frames(60)
     predictor = EmotionPredictor(model, **LIVE_SETTINGS)
     samples = [(0, rss())]

@@ -9,9 +9,9 @@ import numpy as np
 from common import Results
 from scipy import ndimage
 
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.data import pipeline
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 
 N_IMAGES = 3_200
 BATCH = 64
@@ -70,13 +70,13 @@ def main() -> Results:
             lambda: pipeline.make_tf_dataset(x, y, BATCH, shuffle=True, augment=True).repeat(),
         "Python generator, per-image NumPy/SciPy augmentation": lambda: python_generator(x, y),
     }
-    warm = models.classic_cnn()  # the first fit in a process pays one-off start-up costs; pay them here
+    warm = networks.classic_cnn()  # the first fit in a process pays one-off start-up costs; pay them here
     warm.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     warm.fit(pipeline.make_tf_dataset(x, y, BATCH).repeat(), epochs=1, steps_per_epoch=10, verbose=0)
     fit, alone = {}, {}
     for name, make in pipelines.items():
         keras.utils.set_random_seed(0)
-        model = models.classic_cnn()
+        model = networks.classic_cnn()
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         fit[name] = _fit_rate(model, make(), steps)

@@ -26,22 +26,22 @@ def quick_trained(tmp_path_factory):
     """One real quick-mode training run of the classic CNN on the sample (``Recipe.quick``), shared by the tests
     that need a trained model file (test_training checks the run, test_cli predicts with the file):
     ``(dataset, history, path)``."""
-    from emojify_lib.data import fer2013 as data
+    from emojify_lib.data import fer2013
     from emojify_lib.model import training
 
     out = tmp_path_factory.mktemp("models") / "quick.keras"
-    ds = data.load_dataset(source="sample", quick=True, verbose=False)
+    ds = fer2013.load_dataset(source="sample", quick=True, verbose=False)
     history = training.train("classic", ds, epochs=4, out=out, recipe=training.Recipe.quick(), verbose=0)
     return ds, history, out
 
 
 @pytest.fixture(scope="session")
 def classic_model():
-    from emojify_lib.model import networks as models
+    from emojify_lib.model import networks
 
     import keras
     keras.utils.set_random_seed(0)
-    return models.classic_cnn()
+    return networks.classic_cnn()
 
 
 def fails(check, *args, match):

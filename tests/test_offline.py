@@ -17,14 +17,14 @@ SCRIPT = textwrap.dedent("""
     socket.socket = NoNetwork
     socket.create_connection = lambda *a, **k: (_ for _ in ()).throw(OSError("network disabled by the test"))
 
-    from emojify_lib.data import fer2013 as data
-    from emojify_lib.model import networks as models
+    from emojify_lib.data import fer2013
+    from emojify_lib.model import networks
     from emojify_lib.model import training
     from emojify_lib.live.sources import sample_frames
     from emojify_lib.live.overlay import annotate
     from emojify_lib.live.predictor import EmotionPredictor
-    ds = data.load_dataset(quick=True, verbose=False)
-    model = models.classic_cnn()
+    ds = fer2013.load_dataset(quick=True, verbose=False)
+    model = networks.classic_cnn()
     p = EmotionPredictor(model, backend="tflite")
     frame = sample_frames(1)[0]
     out = annotate(frame, p.predict(frame))

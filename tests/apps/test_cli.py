@@ -23,7 +23,7 @@ def test_help_lists_commands():
 
 
 def test_train_command_trains_and_saves_a_model(tmp_path):
-    from emojify_lib.model import networks as models
+    from emojify_lib.model import networks
     from emojify_lib.testing import sample_faces_csv
 
     # 140 sample faces in FER2013's csv format: the command's whole path (load, train, save, record) in seconds
@@ -33,7 +33,7 @@ def test_train_command_trains_and_saves_a_model(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Trained classic for 1 epoch(s)" in r.stdout and "Best validation accuracy" in r.stdout
     assert f"Saved {out}" in r.stdout and out.is_file()
-    info = models.read_model_info(out)
+    info = networks.read_model_info(out)
     assert info["epochs_run"] == 1 and info["train_images"] == 140 and info["model"] == "classic_cnn"
 
 

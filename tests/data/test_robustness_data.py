@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.core.errors import DataError, ImageError
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -22,7 +22,7 @@ def _write(tmp_path, text: str | bytes):
 
 def _load_or_data_error(path):
     try:
-        return data.load_fer2013_csv(path)
+        return fer2013.load_fer2013_csv(path)
     except DataError as exc:
         assert str(path.name) in str(exc) or "fer2013" in str(exc)
         return None
@@ -103,7 +103,7 @@ IMAGES = {
 def test_odd_but_valid_images(tmp_path, name):
     path = tmp_path / f"{name}.png"
     path.write_bytes(IMAGES[name])
-    face = data.to_gray48(data.read_image(path), where=str(path))
+    face = fer2013.to_gray48(fer2013.read_image(path), where=str(path))
     assert face.shape == (48, 48) and face.dtype == np.uint8
 
 
@@ -114,7 +114,7 @@ def test_truncated_and_corrupted_images(tmp_path_factory, which, cut, junk):
     path = tmp_path_factory.mktemp("img") / "face.png"
     path.write_bytes(blob[: int(len(blob) * cut)] + junk)
     try:
-        face = data.to_gray48(data.read_image(path), where=str(path))
+        face = fer2013.to_gray48(fer2013.read_image(path), where=str(path))
     except ImageError as exc:
         assert str(path) in str(exc)
     else:  # decoders sometimes recover part of an image: then it must still be a proper face array
@@ -129,7 +129,7 @@ def test_to_gray48_on_random_arrays(shape, dtype, fill):
     with np.errstate(invalid="ignore", over="ignore"):
         array = np.full(shape, fill).astype(dtype) if shape else np.array(fill).astype(dtype)
     try:
-        face = data.to_gray48(array)
+        face = fer2013.to_gray48(array)
     except ImageError:
         return
     assert face.shape == (48, 48) and face.dtype == np.uint8

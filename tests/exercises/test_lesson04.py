@@ -136,9 +136,9 @@ def test_receptive_field(capsys):
 
 def test_classic_receptive_field_matches_anatomy():
     from emojify_lib.lessons import anatomy
-    from emojify_lib.model import networks as models
+    from emojify_lib.model import networks
 
-    fields = {f.name: f.size for f in anatomy.receptive_fields(models.classic_cnn())}
+    fields = {f.name: f.size for f in anatomy.receptive_fields(networks.classic_cnn())}
     assert fields["pool3"] == right_rf([(3, 1), (3, 1), (2, 2), (3, 1), (2, 2), (3, 1), (2, 2)]) == 24
 
 

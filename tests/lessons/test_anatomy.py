@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from emojify_lib.lessons import anatomy
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 
 import keras
 
@@ -11,7 +11,7 @@ import keras
 @pytest.fixture(scope="module")
 def seed():
     keras.utils.set_random_seed(0)
-    return models.classic_cnn()
+    return networks.classic_cnn()
 
 
 def test_formulas():
@@ -44,7 +44,7 @@ def test_layer_table_seed(seed):
 
 
 def test_layer_table_strong():
-    model = models.strong_cnn(width=8)
+    model = networks.strong_cnn(width=8)
     rows = anatomy.layer_table(model)
     assert all(r.shape == r.keras_shape and r.hand_params == r.keras_params for r in rows)
     assert sum(r.hand_params for r in rows) == model.count_params()

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from emojify_lib.testing import lfw_faces_frame
 
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.core.emotions import EMOTIONS
 from emojify_lib.core.errors import ImageError, ModelError
 from emojify_lib.live.predictor import EmotionPredictor
@@ -120,9 +120,9 @@ def test_from_path(tmp_path, monkeypatch, classic_model):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     with pytest.raises(ModelError, match="No model to use.*reference.*lesson 05"):
         EmotionPredictor.from_path()
-    path = models.default_model_path()
+    path = networks.default_model_path()
     classic_model.save(path)
-    models.write_model_info(path, data_source="sample")
+    networks.write_model_info(path, data_source="sample")
     chosen = EmotionPredictor.from_path()  # no reference model here: the sample model, with both warnings
     assert "synthetic sample" in chosen.warning and "reference model is not set up" in chosen.warning
     assert "synthetic sample" in EmotionPredictor.from_path(path).warning

@@ -56,7 +56,7 @@ def finish(proc, timeout):
 
 
 def test_two_workers_train_one_epoch_in_step(tmp_path):
-    from emojify_lib.model import networks as models
+    from emojify_lib.model import networks
     from emojify_lib.testing import sample_faces_csv
 
     # sample faces in FER2013's csv format: 140 training faces, 3 steps of 2 × 32 (one quick epoch, not the whole
@@ -72,10 +72,10 @@ def test_two_workers_train_one_epoch_in_step(tmp_path):
     assert sums[0] == pytest.approx(sums[1], rel=1e-9)       # both copies made the same updates
     assert sorted(p.name for p in tmp_path.rglob("*.keras")) == ["mw.keras"]   # only the chief wrote a model
     assert not (tmp_path / "backup").exists() or not any((tmp_path / "backup").iterdir())
-    info = models.read_model_info(out)
+    info = networks.read_model_info(out)
     assert info["workers"] == 2 and info["epochs_run"] == 1 and info["train_images"] == 140
     assert info["resumed_at_epoch"] == 0 and info["optimizer_steps"] == info["steps_per_epoch"] == 3
-    model = models.load_model(out)
+    model = networks.load_model(out)
     from emojify_lib.model.distributed import weights_checksum
     assert weights_checksum(model) == pytest.approx(sums[0], rel=1e-6)   # the file holds the trained weights
     probs = model.predict(np.zeros((5, 48, 48, 1), np.float32), verbose=0)
@@ -87,7 +87,7 @@ def test_a_killed_worker_and_its_peer_resume_from_the_last_checkpoint(tmp_path):
     """Worker 1 dies right after its checkpoint of epoch 1 of 2; worker 0 stops with one clear error; started
     again with the same command, both resume at epoch 2, train that epoch only, and end in step."""
     from emojify_lib.data.fer2013 import write_fer2013_csv
-    from emojify_lib.model import networks as models
+    from emojify_lib.model import networks
     from emojify_lib.testing import tiny_splits
 
     data = write_fer2013_csv(tmp_path / "tiny.csv", tiny_splits(64))   # 2 steps of 2 × 16 faces per epoch
@@ -112,11 +112,11 @@ def test_a_killed_worker_and_its_peer_resume_from_the_last_checkpoint(tmp_path):
     sums = [float(re.search(r"weights checksum ([\d.]+)", stdout).group(1)) for stdout, _ in results]
     assert sums[0] == pytest.approx(sums[1], rel=1e-9)
     assert sorted(p.name for p in tmp_path.rglob("*.keras")) == ["mw.keras"]
-    info = models.read_model_info(out)
+    info = networks.read_model_info(out)
     assert info["epochs_run"] == 2 and info["resumed_at_epoch"] == 1
     assert info["optimizer_steps"] == 2 * info["steps_per_epoch"] == 4   # the optimizer's state came back too
     from emojify_lib.model.distributed import weights_checksum
-    assert weights_checksum(models.load_model(out)) == pytest.approx(sums[0], rel=1e-6)
+    assert weights_checksum(networks.load_model(out)) == pytest.approx(sums[0], rel=1e-6)
 
 
 def test_a_missing_peer_is_one_clear_error_within_the_timeout(tmp_path):

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from emojify_lib.core import emotions
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.core.errors import ModelError
 
 keras = pytest.importorskip("keras")
@@ -14,7 +14,7 @@ def _faces(n=6, seed=0):
 
 
 def test_classic_cnn_is_the_classic_architecture():
-    m = models.classic_cnn()
+    m = networks.classic_cnn()
     kinds = [type(l).__name__ for l in m.layers]
     assert kinds == ["Rescaling", "Conv2D", "Conv2D", "MaxPooling2D", "Dropout", "Conv2D", "MaxPooling2D",
                      "Conv2D", "MaxPooling2D", "Dropout", "Flatten", "Dense", "Dropout", "Dense"]
@@ -26,7 +26,7 @@ def test_classic_cnn_is_the_classic_architecture():
 
 
 def test_strong_cnn_shapes_and_regularisation():
-    m = models.strong_cnn()
+    m = networks.strong_cnn()
     assert m.input_shape == (None, 48, 48, 1) and m.output_shape == (None, 7)
     assert sum(isinstance(l, keras.layers.BatchNormalization) for l in m.layers) == 9
     assert isinstance(m.layers[1], keras.layers.Rescaling)
@@ -37,22 +37,22 @@ def test_strong_cnn_shapes_and_regularisation():
 
 def test_rescaling_lives_in_the_model():
     """Raw 0-255 pixels and pre-scaled pixels must NOT give the same output: only raw is right."""
-    m = models.classic_cnn()
+    m = networks.classic_cnn()
     x = _faces()
     assert not np.allclose(m(x).numpy(), m(x / 255.0).numpy(), atol=1e-4)
 
 
 def test_keras_round_trip(tmp_path):
-    m = models.classic_cnn()
+    m = networks.classic_cnn()
     path = tmp_path / "m.keras"
     m.save(path)
-    loaded = models.load_model(path)
+    loaded = networks.load_model(path)
     np.testing.assert_allclose(loaded(_faces()).numpy(), m(_faces()).numpy(), atol=1e-6)
 
 
 def test_classic_h5_weights_load_with_outputs_reordered(tmp_path):
-    m = models.classic_cnn()
-    path = models.save_classic_weights(m, tmp_path / "emotion_model.h5")
+    m = networks.classic_cnn()
+    path = networks.save_classic_weights(m, tmp_path / "emotion_model.h5")
     import h5py
     with h5py.File(path) as f:
         names = [n.decode() for n in f.attrs["layer_names"]]
@@ -62,43 +62,43 @@ def test_classic_h5_weights_load_with_outputs_reordered(tmp_path):
     # the file's column k holds the classic class CLASSIC_ORDER[k]
     for k, name in enumerate(emotions.CLASSIC_ORDER):
         np.testing.assert_array_equal(kernel[:, k], m.get_layer("emotion").get_weights()[0][:, emotions.EMOTIONS.index(name)])
-    loaded = models.load_model(path)
+    loaded = networks.load_model(path)
     np.testing.assert_allclose(loaded(_faces()).numpy(), m(_faces()).numpy(), atol=1e-6)
 
 
 def test_classic_h5_of_wrong_architecture_is_refused(tmp_path):
     other = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Conv2D(8, 3), keras.layers.Flatten(),
                               keras.layers.Dense(7)])
-    path = models.save_classic_weights(other, tmp_path / "emotion_model.h5")
+    path = networks.save_classic_weights(other, tmp_path / "emotion_model.h5")
     with pytest.raises(ModelError, match="not the classic Emojify architecture"):
-        models.load_model(path)
+        networks.load_model(path)
 
 
 def test_missing_empty_truncated_and_foreign_files(tmp_path):
     with pytest.raises(ModelError, match="No model file"):
-        models.load_model(tmp_path / "none.keras")
+        networks.load_model(tmp_path / "none.keras")
     (tmp_path / "empty.keras").write_bytes(b"")
     with pytest.raises(ModelError, match="empty"):
-        models.load_model(tmp_path / "empty.keras")
+        networks.load_model(tmp_path / "empty.keras")
     good = tmp_path / "good.keras"
-    models.classic_cnn().save(good)
+    networks.classic_cnn().save(good)
     blob = good.read_bytes()
     (tmp_path / "cut.keras").write_bytes(blob[: len(blob) // 2])
     with pytest.raises(ModelError, match="truncated or corrupt"):
-        models.load_model(tmp_path / "cut.keras")
+        networks.load_model(tmp_path / "cut.keras")
     (tmp_path / "junk.h5").write_bytes(b"not hdf5 at all")
     with pytest.raises(ModelError, match="not a readable Keras HDF5"):
-        models.load_model(tmp_path / "junk.h5")
+        networks.load_model(tmp_path / "junk.h5")
     (tmp_path / "model.pt").write_bytes(b"x")
     with pytest.raises(ModelError, match="unknown model format"):
-        models.load_model(tmp_path / "model.pt")
+        networks.load_model(tmp_path / "model.pt")
 
 
 def test_wrong_architecture_keras_file(tmp_path):
     wrong = keras.Sequential([keras.Input((64, 64, 3)), keras.layers.Flatten(), keras.layers.Dense(10)])
     wrong.save(tmp_path / "wrong.keras")
     with pytest.raises(ModelError, match="wrong architecture"):
-        models.load_model(tmp_path / "wrong.keras")
+        networks.load_model(tmp_path / "wrong.keras")
 
 
 def test_lambda_layer_is_refused_in_safe_mode(tmp_path):
@@ -108,19 +108,19 @@ def test_lambda_layer_is_refused_in_safe_mode(tmp_path):
     outputs = keras.layers.Dense(7, activation="softmax")(x)
     keras.Model(inputs, outputs).save(tmp_path / "lambda.keras")
     with pytest.raises(ModelError, match="refused: it contains a Lambda layer"):
-        models.load_model(tmp_path / "lambda.keras")
+        networks.load_model(tmp_path / "lambda.keras")
 
 
 def test_find_trained_model_and_info(tmp_path, monkeypatch):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
-    assert models.find_trained_model() is None
+    assert networks.find_trained_model() is None
     with pytest.raises(ModelError, match="No trained model found"):
-        models.load_model()
-    path = models.default_model_path()
-    models.classic_cnn().save(path)
-    models.write_model_info(path, data_source="sample", epochs_run=2)
-    assert models.find_trained_model() == path
-    assert models.read_model_info(path)["data_source"] == "sample"
-    assert models.read_model_info(tmp_path / "other.keras") == {}
+        networks.load_model()
+    path = networks.default_model_path()
+    networks.classic_cnn().save(path)
+    networks.write_model_info(path, data_source="sample", epochs_run=2)
+    assert networks.find_trained_model() == path
+    assert networks.read_model_info(path)["data_source"] == "sample"
+    assert networks.read_model_info(tmp_path / "other.keras") == {}
     with pytest.raises(ModelError, match="unknown model"):
-        models.build_model("resnet")
+        networks.build_model("resnet")

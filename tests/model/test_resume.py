@@ -10,13 +10,13 @@ import textwrap
 SCRIPT = textwrap.dedent("""
     import os, sys, json
     import keras
-    from emojify_lib.data import fer2013 as data
+    from emojify_lib.data import fer2013
     from emojify_lib.data import sample
     from emojify_lib.model import training
 
     out, kill_epoch = sys.argv[1], int(sys.argv[2])
     x, y = sample.make_sample(n_per_class=24, seed=1)
-    ds = data.Dataset((x, y), (x[:64], y[:64]), (x[:64], y[:64]), "sample", "tiny sample")
+    ds = fer2013.Dataset((x, y), (x[:64], y[:64]), (x[:64], y[:64]), "sample", "tiny sample")
 
     class KillMidEpoch(keras.callbacks.Callback):
         def on_epoch_begin(self, epoch, logs=None):

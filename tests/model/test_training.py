@@ -3,8 +3,8 @@ import numpy as np
 import keras
 import pytest
 
-from emojify_lib.data import fer2013 as data
-from emojify_lib.model import networks as models
+from emojify_lib.data import fer2013
+from emojify_lib.model import networks
 from emojify_lib.model import training
 
 # Chance on 7 balanced-ish classes is 1/7 ≈ 14 %. The sample faces differ by clear drawn features, so the
@@ -29,9 +29,9 @@ def test_quick_training_beats_chance_by_far(trained):
 def test_saved_model_and_record(trained):
     ds, history, out = trained
     assert out.is_file()
-    info = models.read_model_info(out)
+    info = networks.read_model_info(out)
     assert info["data_source"] == "sample" and info["epochs_run"] == len(history.history["loss"])
-    model = models.load_model(out)
+    model = networks.load_model(out)
     x, y = ds.test
     acc = float(np.mean(np.argmax(model(x[..., None].astype("float32")).numpy(), axis=1) == y))
     assert acc >= THRESHOLD - 0.1  # the saved file is the trained model, not a fresh one
@@ -86,6 +86,6 @@ def test_cosine_schedule_warms_up_then_decays_to_zero():
 
 
 def test_out_must_be_keras(tmp_path):
-    ds = data.load_dataset(source="sample", quick=True, verbose=False)
+    ds = fer2013.load_dataset(source="sample", quick=True, verbose=False)
     with pytest.raises(Exception, match=r"\.keras"):
         training.train("classic", ds, epochs=1, out=tmp_path / "m.h5")
