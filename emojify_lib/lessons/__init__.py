@@ -1,0 +1,1 @@
+"""Code a lesson wrote that a later one reuses (perceptron, convolution, anatomy); imports only ``core``."""

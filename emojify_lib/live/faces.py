@@ -15,6 +15,11 @@ from ..core.errors import ImageError, ModelError
 from ..core.images import SIZE, as_gray
 
 CASCADE_FILE = "haarcascade_frontalface_default.xml"
+#: The frontal-face cascade's detection window, in pixels (square); it finds faces of this size and larger.
+CASCADE_WINDOW = 24
+#: :meth:`FaceDetector.detect_near` shrinks a known face to about this many pixels (twice the cascade's window)
+#: before looking for it again: big faces then cost no more than small ones. Not the classifier's 48-px input.
+NEAR_FACE_SIDE = 2 * CASCADE_WINDOW
 
 
 def cascade_path() -> Path:
@@ -84,8 +89,8 @@ class FaceDetector:
         frame_scale = self.detect_width / W if self.detect_width and W > self.detect_width else 1.0
         out = []
         for x, y, w, h in boxes:
-            # shrink the region so the face is about twice the cascade's 24-px window: big faces cost no more
-            scale = min(frame_scale, 48 / max(1, min(w, h)))
+            # shrink the region so the face is about twice the cascade's window: big faces cost no more
+            scale = min(frame_scale, NEAR_FACE_SIDE / max(1, min(w, h)))
             x0, y0 = max(int(x - grow * w), 0), max(int(y - grow * h), 0)
             x1, y1 = min(int(x + w + grow * w), W), min(int(y + h + grow * h), H)
             region = gray[y0:y1, x0:x1]

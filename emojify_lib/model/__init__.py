@@ -1,0 +1,1 @@
+"""Models: ``networks``, ``files``, ``reference``, ``training``, ``distributed``, ``evaluation``; imports data, core."""
