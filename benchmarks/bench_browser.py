@@ -1,4 +1,4 @@
-"""Group 6 — the browser demo end to end, in real headless Chromium: the app page (``app/emoji_camera.ipynb``
+"""Group 6 — the browser demo end to end, in real headless Chromium: the app page (``page/emoji_camera.ipynb``
 served by Voilà, as ``make app`` does) with Chromium's fake camera playing the astronaut photo at 30 frames/s, and
 the reference model. After a warm-up it counts the kernel's answers the widget received over ``SECONDS`` and reads
 the median round trip the widget itself shows (frame sent → answer back, last 50 frames). One frame is in flight
@@ -9,6 +9,7 @@ Run it in the same run as group 1 (``python benchmarks/run_all.py bench_frame_pi
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +18,8 @@ from common import Results, loadavg
 
 from emojify_lib.core import config  # noqa: E402
 from emojify_lib.testing import astronaut_640x480  # noqa: E402
-from emojify_lib.testing_browser import headless_chromium, poll, serve_app, write_y4m  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness lives with the tests
+from browser_harness import headless_chromium, poll, serve_app, write_y4m  # noqa: E402
 
 SECONDS = 20
 ROOT_JS = "return document.querySelector('.emojify-root')"

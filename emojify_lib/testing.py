@@ -1,7 +1,10 @@
-"""Test material shared by ``tests/`` and ``benchmarks/``: webcam-like frames made from real photos that
-scikit-image ships (nothing is downloaded) and tiny random data sets.
+"""Known pictures and tiny data sets to check the live path and the training code against: webcam-like frames
+made from real photos that scikit-image ships (nothing is downloaded) and tiny random data sets.
 
-Not used by the library itself; import it from tests, benchmarks and notebooks that check the pipeline.
+Lesson 07's grader (:mod:`emojify_lib.exercises.lesson07`) grades the learner's live step on these frames, which
+is why this module ships with the package; ``tests/``, ``benchmarks/`` and notebooks that check the pipeline use
+them too. The core (core, data, model, live) never imports it (``lint-imports`` checks). The browser harness
+(fake camera, Voilà, headless Chromium) is not part of the package: it lives in ``tests/browser_harness.py``.
 """
 from __future__ import annotations
 

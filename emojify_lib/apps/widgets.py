@@ -485,7 +485,7 @@ def refuse_page_made_widgets() -> None:
 
 
 def emoji_camera_app(models=None, room: bool | None = None):
-    """The emoji camera as a page (``app/emoji_camera.ipynb``, served by ``make app`` with Voilà): the browser-camera
+    """The emoji camera as a page (``page/emoji_camera.ipynb``, served by ``make app`` with Voilà): the browser-camera
     demo with the default model (see :meth:`EmotionPredictor.from_path`), or a clear message when there is no
     model yet. ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``).
     ``room`` (default :func:`~emojify_lib.core.config.room_mode`, set by ``make app-room``): the page serves

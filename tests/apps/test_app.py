@@ -1,4 +1,4 @@
-"""The emoji camera app (`make app`): app/emoji_camera.ipynb served by Voilà, opened in Debian's headless Chromium
+"""The emoji camera app (`make app`): page/emoji_camera.ipynb served by Voilà, opened in Debian's headless Chromium
 with a fake camera playing the astronaut photo. The page loads without code, Start works, the astronaut gets the
 happy emoji with the reference model, the rate and round trip are shown, the emojify switch and Snapshot work,
 and the snapshot is the only file written. Screenshots go to test-artifacts/app_page*.png.
@@ -9,7 +9,7 @@ import time
 import cv2
 import pytest
 
-from emojify_lib.testing_browser import ROOT, headless_chromium, poll, serve_app, write_y4m
+from browser_harness import ROOT, headless_chromium, poll, serve_app, write_y4m
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"

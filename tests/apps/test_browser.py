@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from emojify_lib.testing import copy_reference
-from emojify_lib.testing_browser import free_port, headless_chromium, write_y4m
+from browser_harness import free_port, headless_chromium, write_y4m
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = ROOT / "notebooks" / "07_live_emoji_demo.ipynb"

@@ -1,8 +1,10 @@
-"""Real-browser harness shared by ``tests/`` and ``benchmarks/``: a fake camera file, the app page served by Voilà,
-Debian's headless Chromium driven by Selenium, and polling the page.
+"""Real-browser harness shared by ``tests/`` and ``benchmarks/``: a fake camera file, the Voilà page
+(``page/emoji_camera.ipynb``) served, Debian's headless Chromium driven by Selenium, and polling the page.
 
 Chromium's fake camera plays a ``.y4m`` file to ``getUserMedia``, so the widget's JavaScript, the JPEG frames, the
-kernel's answers and the drawing all run for real. Not used by the library itself.
+kernel's answers and the drawing all run for real. It needs a checkout (it serves ``page/`` from beside
+``tests/``), so it is not part of the installed package: tests import it as ``browser_harness`` (``tests/`` is on
+pytest's path), benchmarks put ``tests/`` on ``sys.path`` first.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-APP_NOTEBOOK = ROOT / "app" / "emoji_camera.ipynb"
+APP_NOTEBOOK = ROOT / "page" / "emoji_camera.ipynb"
 
 
 class BrowserHarnessError(RuntimeError):
