@@ -24,7 +24,7 @@ app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://l
 
 app-room: $(STAMP)  ## the emoji camera for a room: HTTPS on the network, a password, 6 visitors at most (prints the URLs; ROOM_ARGS="--max-visitors 12 --token ...")
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
-	$(BIN)/python -m emojify_lib.apps.room app/emoji_camera.ipynb $(ROOM_ARGS)
+	$(BIN)/python -m emojify_lib.apps.room page/emoji_camera.ipynb $(ROOM_ARGS)
 
 test: reference system-deps  ## check the package's layering, then run the library tests and every notebook (nbval, both editions) in quick mode
 	$(BIN)/lint-imports

@@ -255,7 +255,7 @@ def banner(urls: list[str], token: str, certfile: Path, made: bool, max_visitors
 def main(argv: list[str] | None = None) -> int:
     """``python -m emojify_lib.apps.room NOTEBOOK``: serve the page to the room (see the module's docstring)."""
     parser = argparse.ArgumentParser(prog="python -m emojify_lib.apps.room", description=__doc__.split("\n")[0])
-    parser.add_argument("notebook", help="the page (a notebook), e.g. app/emoji_camera.ipynb")
+    parser.add_argument("notebook", help="the page (a notebook), e.g. page/emoji_camera.ipynb")
     parser.add_argument("--ip", default="0.0.0.0", help="address to listen on (default: every network address)")
     parser.add_argument("--port", type=int, default=8866)
     parser.add_argument("--token", default=os.environ.get("EMOJIFY_ROOM_TOKEN") or None,

@@ -14,10 +14,10 @@ import pytest
 
 from emojify_lib.core.emotions import EMOTIONS
 from emojify_lib.core.errors import DataError
-from emojify_lib.data import fer2013 as data
+from emojify_lib.data import fer2013
 from emojify_lib.data import importer, sample
 
-KAGGLE = data.FOLDER_NAMES["kaggle"]
+KAGGLE = fer2013.FOLDER_NAMES["kaggle"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -63,7 +63,7 @@ def make_zip(path, splits, suffix=".png", face=None, extra=(), prefix=""):
 
 
 def make_csv(path, splits):
-    return data.write_fer2013_csv(path, splits)
+    return fer2013.write_fer2013_csv(path, splits)
 
 
 def make_targz(path, splits, member="fer2013/fer2013.csv"):
@@ -128,9 +128,9 @@ def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, d
     target = data_dir / "fer2013"
     assert result.status == "imported" and result.target == target and not result.complete
     assert sorted(p.name for p in data_dir.iterdir()) == ["fer2013"]       # no temporary folder is left
-    assert importer.read_manifest(target)["sha256"] and data.find_fer2013() == target
+    assert importer.read_manifest(target)["sha256"] and fer2013.find_fer2013() == target
 
-    dataset = data.load_dataset(quick=False, verbose=False)                 # what `train` and the lessons load
+    dataset = fer2013.load_dataset(quick=False, verbose=False)                 # what `train` and the lessons load
     assert dataset.source == "fer2013" and dataset.path == target
     if kind.startswith("zip"):  # Kaggle's folders: test/ = PublicTest + PrivateTest; validation held out of train
         test = tuple(np.concatenate([splits["val"][i], splits["test"][i]]) for i in (0, 1))
@@ -139,7 +139,7 @@ def test_each_format_imports_and_loads_back_as_the_training_data(kind, splits, d
         assert same(both, splits["train"])
         assert sorted(p.suffix for p in target.rglob("*.png")) and not list(target.rglob("*.csv"))
     else:             # the csv's Usage decides: Training / PublicTest / PrivateTest = train / val / test
-        direct = data.load_fer2013_csv(make_csv(tmp_path / "direct.csv", splits))
+        direct = fer2013.load_fer2013_csv(make_csv(tmp_path / "direct.csv", splits))
         for s in ("train", "val", "test"):
             assert same(dataset.split(s), splits[s]) and same(dataset.split(s), direct[s])
 
@@ -209,7 +209,7 @@ def test_another_file_is_not_imported_over_an_import(splits, data_dir, tmp_path)
 def test_the_import_is_found_before_a_stray_csv(splits, data_dir, tmp_path):
     importer.import_fer2013(make_zip(tmp_path / "archive.zip", splits), allow_partial=True, say=quiet)
     make_csv(data_dir / "fer2013.csv", {"train": splits["train"]})
-    assert data.find_fer2013() == data_dir / "fer2013"
+    assert fer2013.find_fer2013() == data_dir / "fer2013"
     assert "Also there, not used" in importer.describe()
 
 
@@ -426,7 +426,7 @@ def test_download_with_credentials_imports_what_kaggles_client_fetched(splits, d
     assert r.returncode == 0, r.stderr
     assert "Imported fer2013.zip" in r.stdout and str(home / ".kaggle" / "kaggle.json") in r.stdout
     assert sorted(p.name for p in data_dir.iterdir()) == ["fer2013"]   # the downloaded archive is removed
-    assert data.load_fer2013_folders(data_dir / "fer2013")["test"][0].shape == (14, 48, 48)
+    assert fer2013.load_fer2013_folders(data_dir / "fer2013")["test"][0].shape == (14, 48, 48)
 
 
 def test_kaggle_credentials_are_looked_for_where_kaggles_client_looks(tmp_path, monkeypatch):
