@@ -14,12 +14,11 @@ PATH = re.compile(r"emojify_lib(?:\.[A-Za-z_]\w*)+")
 
 
 def texts():
-    for pattern in ("emojify_lib/**/*.py", "tests/**/*.py", "benchmarks/*.py", "tools/*.py", "*.md", "*/README.md"):
+    for pattern in ("emojify_lib/**/*.py", "tests/**/*.py", "benchmarks/*.py", "tools/*.py", "*.md", "data/*.md",
+                    "emojis/*.md"):
         for path in ROOT.glob(pattern):
             yield path, path.read_text(encoding="utf-8")
-    for path in ROOT.glob("**/*.ipynb"):
-        if ".ipynb_checkpoints" in path.parts or "student" in path.relative_to(ROOT).parts[:1]:
-            continue
+    for path in [*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("page/*.ipynb")]:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         yield path, "\n".join("".join(cell["source"]) for cell in cells)
 
