@@ -23,7 +23,7 @@ import uuid
 import cv2
 import pytest
 
-from emojify_lib.testing_browser import APP_NOTEBOOK, ROOT, free_port, headless_chromium, poll, write_y4m
+from browser_harness import APP_NOTEBOOK, ROOT, free_port, headless_chromium, poll, write_y4m
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"
