@@ -47,7 +47,6 @@ import os
 import sys
 import textwrap
 import types
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -299,7 +298,7 @@ def library_versions(title: str, reference=None, library=()) -> dict[int, object
         found[id(reference)] = reference
     for name, module in list(sys.modules.items()):
         if name.startswith("emojify_lib.") and module is not None:
-            obj = getattr(module, title, None)
+            obj = vars(module).get(title)        # not getattr: a lazy package's __getattr__ would import lessons
             if callable(obj) and getattr(obj, "__module__", "").startswith("emojify_lib."):
                 found[id(obj)] = obj
     return found
@@ -356,12 +355,7 @@ def delegates_to(fn, forbidden: dict[int, object]) -> str | None:
 
     def through_module(path: str, module, names: set[str], depth: int) -> str | None:
         for attr in names:
-            with warnings.catch_warnings():      # a deprecated attribute must not print to stderr (0 points)
-                warnings.simplefilter("ignore")
-                try:
-                    obj = getattr(module, attr, None)
-                except Exception:  # noqa: BLE001 - lazy modules may fail to load an attribute; not ours to judge
-                    obj = None
+            obj = vars(module).get(attr)        # what is loaded; no lazy __getattr__ runs (no imports, no warnings)
             if obj is None:
                 continue
             if id(obj) in forbidden:             # `anatomy.conv_params`, `ex.conv_params`; a dotted chain by its home
