@@ -21,6 +21,17 @@ def reference_model_path():
     return reference.ensure_reference()
 
 
+@pytest.fixture
+def no_project_reference(monkeypatch, tmp_path_factory):
+    """The project's ``models/`` seen as empty: a learner whose ``$EMOJIFY_MODELS`` has no reference model otherwise
+    reads the project's (``config.project_models_dir``), so a test of "no reference set up" must hide it."""
+    from emojify_lib.core import config
+
+    empty = tmp_path_factory.mktemp("no-project-models")
+    monkeypatch.setattr(config, "project_models_dir", lambda: empty)
+    return empty
+
+
 @pytest.fixture(scope="session")
 def quick_trained(tmp_path_factory):
     """One real quick-mode training run of the classic CNN on the sample (``Recipe.quick``), shared by the tests

@@ -116,7 +116,7 @@ def test_smoothing_damps_flicker(classic_model, astronaut_frame):
         EmotionPredictor(classic_model, smoothing=1.0)
 
 
-def test_from_path(tmp_path, monkeypatch, classic_model):
+def test_from_path(tmp_path, monkeypatch, classic_model, no_project_reference):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     with pytest.raises(ModelError, match="No model to use.*reference.*lesson 05"):
         EmotionPredictor.from_path()

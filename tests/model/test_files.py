@@ -17,7 +17,7 @@ def test_files_reference_and_the_live_session_import_no_tensorflow():
     assert done.stdout.strip() == "[]", done.stdout
 
 
-def test_records_and_the_choice_need_only_files(tmp_path, monkeypatch):
+def test_records_and_the_choice_need_only_files(tmp_path, monkeypatch, no_project_reference):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     assert files.find_trained_model() is None
     assert "not set up" in files.reference_status()
