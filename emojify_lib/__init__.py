@@ -22,6 +22,10 @@ import importlib
 
 __version__ = "0.1.0"
 
+from .core import config as _config
+
+_config.install_quiet_tensorflow_import()  # TensorFlow, whoever imports it first, loads without its start-up lines
+
 _EXPORTS = {
     "EMOTIONS": "core.emotions", "DISPLAY_NAMES": "core.emotions", "NUM_CLASSES": "core.emotions",
     "label_of": "core.emotions",

@@ -57,3 +57,13 @@ def test_lesson05_states_the_measured_quick_recipes():
     for row in rows:
         per_seed = row[5].split("validation accuracy per seed ")[1].split(";")[0].replace("%", " %")
         assert per_seed in text, f"lesson 05 should quote the measured {row[2].split(':')[0]} runs: {per_seed}"
+
+
+def test_lesson06_quotes_the_reference_recalls_measured_on_fer2013():
+    """Lesson 06's sentence about real FER2013 quotes the reference model's per-class recall from group 6."""
+    row = next(line for line in (ROOT / "benchmarks" / "results.md").read_text().splitlines()
+               if line.startswith("| 6 real data | reference mini-Xception"))
+    recalls = dict(zip(*[iter(row.split("recall:")[1].split("|")[0].split())] * 2))
+    text = " ".join(lesson_text("06").split())
+    for name, value in recalls.items():
+        assert f"{name} {value}" in text, f"lesson 06 should quote the measured recall {name} {value}"

@@ -90,7 +90,7 @@ def test_student_edition_holds_no_solution(student, name):
 #: Exercises whose check cell has no hidden cases: the answer takes no inputs, or its inputs are files, models or
 #: camera frames that the visible check already varies (TEACHING.md, "How a grade is made").
 NO_HIDDEN_CASES = {"and_gate_weights", "build_classic_cnn", "read_folder_image", "compile_model", "make_callbacks",
-                   "maps_and_gradients", "crop_face", "live_step"}
+                   "maps_and_gradients", "crop_face", "live_step", "fit_model"}
 
 
 @pytest.mark.parametrize("name", LESSONS)
@@ -101,8 +101,28 @@ def test_check_cells_hold_hidden_test_cases(name):
         assert hidden != (title in NO_HIDDEN_CASES), f"{name}: {title}'s check cell and its hidden cases"
 
 
+@pytest.fixture(scope="module")
+def learner_project(tmp_path_factory):
+    """A copy of the project as a learner has it when no reference model was set up (no registry at set-up, which
+    the README says is fine): the library, the emojis and an empty models/ folder that fills as the student edition
+    runs (lesson 04's architecture, lesson 05's model). The instructor edition runs under nbval with the reference
+    model present; the cells that read it are the same in both editions, so the two runs cover both states."""
+    import shutil
+
+    project = tmp_path_factory.mktemp("learner-project")
+    for name in ("emojify_lib", "emojis"):
+        shutil.copytree(ROOT / name, project / name, ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "data").mkdir()                      # no FER2013: quick mode reads the bundled sample
+    shutil.copy2(ROOT / "pyproject.toml", project / "pyproject.toml")
+    (project / "models").mkdir()
+    return project
+
+
 @pytest.mark.parametrize("name", LESSONS)
-def test_student_edition_runs_top_to_bottom_and_reports_open_exercises(student, name, monkeypatch):
+def test_student_edition_runs_top_to_bottom_and_reports_open_exercises(student, learner_project, name, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", str(learner_project))      # the kernel imports the copy: its models/ is empty
+    monkeypatch.delenv("EMOJIFY_MODELS", raising=False)
+    assert not list((learner_project / "models").glob("reference*"))
     monkeypatch.setenv("EMOJIFY_QUICK", "1")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.delenv("EMOJIFY_STRICT_EXERCISES", raising=False)
@@ -115,3 +135,19 @@ def test_student_edition_runs_top_to_bottom_and_reports_open_exercises(student, 
     n = len(graded_pairs(instructor(name)))
     assert f"0 of {n} exercises passed" in out and "Still open:" in out
     assert out.count("⬜ Not answered yet") >= n
+    if name.startswith(("06", "07")):  # they say what is missing, and go on with the learner's own model
+        assert "the reference model is not set up" in out
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_student_edition_shows_no_figure_from_outside_the_notebook(student, name):
+    """The student edition is released elsewhere (nbgrader's release/, make_student.py --out DIR): a figure must be
+    in the notebook itself (a cell attachment or a stored output), never a path such as ../benchmarks/x.png."""
+    nb = nbformat.read(student / name, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for target in re.findall(r"!\[[^\]]*\]\(([^)\s]+)", cell.source) + re.findall(r"<img[^>]+src=\"([^\"]+)", cell.source):
+            assert target.startswith(("attachment:", "data:", "https:")), f"{name}: a figure from {target}"
+            if target.startswith("attachment:"):
+                assert target.split(":", 1)[1] in cell.get("attachments", {}), f"{name}: {target} is not attached"

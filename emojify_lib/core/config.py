@@ -112,6 +112,59 @@ def silenced_stderr():
         os.close(devnull)
 
 
+class _QuietTensorFlowImport:
+    """A ``sys.meta_path`` finder that runs the first ``import tensorflow`` (also the one inside ``import keras``)
+    inside :func:`silenced_stderr`, wherever in the program it happens. TensorFlow 2.21 writes its start-up lines
+    ("oneDNN custom operations are on", "Could not find cuda drivers", absl's "All log messages before
+    absl::InitializeLog()") from C++ while its shared libraries load, before ``TF_CPP_MIN_LOG_LEVEL`` or any
+    Python logging setting can reach them; only the file descriptor can. It removes itself after that import."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        import importlib.machinery
+        import sys
+
+        _remove_quiet_import_hook()
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        loader = spec.loader
+
+        class _SilencedLoader:
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                with silenced_stderr():
+                    loader.exec_module(module)
+
+            def __getattr__(self, attr):  # get_resource_reader, is_package, ... as the real loader has them
+                return getattr(loader, attr)
+
+        spec.loader = _SilencedLoader()
+        return spec
+
+
+def _remove_quiet_import_hook() -> None:
+    import sys
+
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _QuietTensorFlowImport)]
+
+
+def install_quiet_tensorflow_import() -> None:
+    """Make the process's first ``import tensorflow`` quiet (see :class:`_QuietTensorFlowImport`); sets
+    ``TF_CPP_MIN_LOG_LEVEL=3`` unless the user chose a level. Called once by ``import emojify_lib``, so every
+    lesson, the CLI and the app are quiet whichever module imports Keras first. Does nothing once TensorFlow
+    is imported (then it is too late: import ``emojify_lib`` first)."""
+    import sys
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if "tensorflow" in sys.modules or any(isinstance(f, _QuietTensorFlowImport) for f in sys.meta_path):
+        return
+    sys.meta_path.insert(0, _QuietTensorFlowImport())
+
+
 def quiet_tensorflow(first_op: bool = True) -> None:
     """Import TensorFlow without its start-up log lines (absl, oneDNN, CUDA-stub notices).
 

@@ -122,21 +122,53 @@ def call(fn, *args, name: str | None = None):
                            "your code, then run that cell and this one again.") from None
     except Exception as exc:  # noqa: BLE001 - any error in learner code becomes a readable failure
         shown = ", ".join(_short(a) for a in args)
+        where = _learner_line(exc, fn)
         fail(f"{name}({shown}) raised {type(exc).__name__}: {exc}",
-             "run your function by hand on that input and read the traceback.")
+             (f"it stopped at {where} of your function; " if where else "") +
+             "call it yourself on an input like the one above and read the traceback.")
+
+
+def _learner_line(exc: BaseException, fn) -> str | None:
+    """Where in the learner's own function ``exc`` was raised: ``"line N, `source`"`` (the deepest frame of the
+    file ``fn`` was defined in, e.g. the notebook cell), or None when it cannot be found."""
+    import linecache
+    import traceback
+
+    filename = getattr(getattr(fn, "__code__", None), "co_filename", None)
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
+    if not frames:
+        return None
+    frame = frames[-1]
+    line = (frame.line or linecache.getline(frame.filename, frame.lineno)).strip()
+    first = getattr(fn, "__code__").co_firstlineno
+    return f"line {frame.lineno - first + 1}" + (f", `{line}`" if line else "")
 
 
 def _short(value, limit: int = 60) -> str:
-    if isinstance(value, np.ndarray) and value.size > 6:
-        return f"<array shape {value.shape}>"
-    text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    """A short, never cut-off description of an input or a result: small values as they are, bigger arrays (and
+    lists of numbers) by their shape and dtype."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (int, float, np.number)) for v in value):
+        if len(repr(value)) > limit:
+            return f"a {type(value).__name__} of {len(value)} numbers"
+    if isinstance(value, np.ndarray):
+        text = repr(value.tolist())
+        if value.size > 6 or value.size == 0 or len(text) > limit:
+            return f"<{' x '.join(map(str, value.shape)) or 'scalar'} {value.dtype} array>"
+        return text
+    text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _expect_int(got, what: str) -> None:
-    """Fail unless the learner's answer is a number (an int, or a float that equals one); bools are refused."""
+def _expect_int(got, what: str, hint: str | None = None) -> None:
+    """Fail unless the learner's answer is an int (Python's or NumPy's). One rule for every exercise whose text
+    asks for an int: a float is refused even when it is whole (449.0), and so is a bool."""
     if isinstance(got, bool) or not isinstance(got, (int, np.integer, float, np.floating)):
         fail(f"{what} returned {_short(got)} ({type(got).__name__}); expected an int")
+    if isinstance(got, (float, np.floating)):
+        kind = "a whole number, but as a float" if float(got).is_integer() else "a fraction"
+        fail(f"{what} returned {got!r}, {kind}; the exercise asks for an int",
+             hint or "`/` and np.ceil/np.floor give floats; `//`, math.ceil and math.floor give ints (or wrap the "
+                     "result in int(...) once it is whole).")
 
 
 def expect_close(actual, expected, what: str, hint: str | None = None, atol: float = 1e-6) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..lessons import convolution as conv
 from . import _grading
-from ._grading import _expect_int, call, expect_close, fail, grader, passed
+from ._grading import ExerciseFailed, ExerciseOpen, _expect_int, call, expect_close, fail, grader, passed
 
 __all__ = ["score", "check_correlate2d", "check_output_size", "check_correlate2d_strided", "check_kernel_gradient"]
 
@@ -37,6 +37,10 @@ def _same(a, b) -> bool:
     return a is not None and a.shape == np.shape(b) and np.allclose(a, b, atol=1e-6)
 
 
+NONSQUARE_HINT = ("rows and columns have sizes of their own: H, W = image.shape and kh, kw = kernel.shape; loop over "
+                  "H - kh + 1 rows and W - kw + 1 columns and cut windows of kh rows by kw columns.")
+
+
 @grader(LESSON, "correlate2d", reference=conv.correlate2d)
 def check_correlate2d(fn) -> None:
     """Lesson 02, exercise 1: ``fn(image, kernel)`` is a 'valid', stride-1 cross-correlation (a float array
@@ -49,7 +53,16 @@ def check_correlate2d(fn) -> None:
         (rng.normal(size=(7, 5)), rng.normal(size=(2, 3))),        # not square: rows and columns differ
     ]
     for image, kernel in cases:
-        got = call(fn, image.copy(), kernel.copy(), name="correlate2d")
+        nonsquare = image.shape[0] != image.shape[1] or kernel.shape[0] != kernel.shape[1]
+        try:
+            got = call(fn, image.copy(), kernel.copy(), name="correlate2d")
+        except ExerciseOpen:
+            raise
+        except ExerciseFailed as exc:
+            if nonsquare:
+                fail(f"{str(exc)[2:].splitlines()[0]} (on a non-square input: image {image.shape}, kernel "
+                     f"{kernel.shape})", NONSQUARE_HINT)
+            raise
         want = conv.correlate2d(image, kernel)
         what = f"correlate2d(image {image.shape}, kernel {kernel.shape})"
         hint = ("out[i, j] is the sum of (the kh x kw window of the image whose top-left corner is at row i, "
@@ -68,6 +81,9 @@ def check_correlate2d(fn) -> None:
         elif a is not None and a.shape == image.shape:
             hint = ("your output is as large as the image, but a kh x kw window fits in only H - kh + 1 rows and "
                     "W - kw + 1 columns of positions ('valid': no padding).")
+        elif a is not None and nonsquare:
+            what += ", a non-square input,"
+            hint = NONSQUARE_HINT
         expect_close(got, want, what, hint)
     passed("your loops compute the sliding-window sums, kernel unflipped, on square and non-square inputs.")
 
@@ -84,7 +100,8 @@ def check_output_size(fn) -> None:
         if isinstance(got, (float, np.floating)) and float(got) != want:
             fail(f"{what} returned {got}, a fraction; expected the whole number {want}",
                  "a window that does not fit is dropped, so round down: use // instead of /.")
-        _expect_int(got, what)
+        _expect_int(got, what, hint="a window that does not fit is dropped, so round down: use // (floor division, "
+                                    "an int) instead of /.")
         if got != want:
             hint = "padding adds p on BOTH sides (2p), then count the steps of size s that fit, plus the first one."
             if got == (n + p - k) // s + 1:

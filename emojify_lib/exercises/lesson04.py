@@ -176,7 +176,8 @@ def check_conv_output_size(fn) -> None:
         got = call(fn, n, k, s, padding, name="conv_output_size")
         want = (n - k) // s + 1 if padding == "valid" else math.ceil(n / s)
         what = f"conv_output_size(n={n}, k={k}, stride={s}, padding={padding!r})"
-        _expect_int(got, what)
+        _expect_int(got, what, hint="a side is a whole number of pixels: `/` gives a float; round down with // for "
+                                    "'valid' and up with math.ceil for 'same' (both give ints).")
         if got == want:
             continue
         if padding == "same":

@@ -11,7 +11,8 @@ from . import _grading
 from ._grading import ExerciseFailed, ExerciseOpen, _expect_int, _short, call, expect_close, fail, grader, passed
 from ..model import training
 
-__all__ = ["score", "check_cross_entropy", "check_steps_per_epoch", "check_compile_model", "check_make_callbacks"]
+__all__ = ["score", "check_cross_entropy", "check_steps_per_epoch", "check_compile_model", "check_make_callbacks",
+           "check_fit_model"]
 
 LESSON = "05"
 
@@ -69,7 +70,8 @@ def check_steps_per_epoch(fn) -> None:
         got = call(fn, n, b, rep, name="steps_per_epoch")
         want = math.ceil(n / (b * rep))
         what = f"steps_per_epoch(n={n}, batch_size={b}, replicas={rep})"
-        _expect_int(got, what)
+        _expect_int(got, what, hint="a step count is a whole number: round UP with math.ceil (an int), or -(-n // "
+                                    "global_batch); np.ceil gives a float, so wrap it in int(...).")
         if got == want:
             continue
         hint = "the global batch is batch_size × replicas; count how many of those cover n images."
@@ -152,6 +154,9 @@ def check_compile_model(fn) -> None:
             if "'lr'" in str(exc) or "lr=" in str(exc):
                 fail(f"{what}: {str(exc)[2:].splitlines()[0]}",
                      "Keras 3 removed the old `lr=` argument: write Adam(learning_rate=...).")
+            if "`metrics` argument to be a list" in str(exc):
+                fail(f"{what}: {str(exc)[2:].splitlines()[0]}",
+                     "metrics takes a list, even of one metric: metrics=['accuracy'], not metrics='accuracy'.")
             raise
         if not getattr(model, "compiled", False) or model.optimizer is None:
             fail(f"{what} did not compile the model it was given",
@@ -272,3 +277,107 @@ def check_make_callbacks(fn) -> None:
         fail(f"{what}: BackupAndRestore keeps its state in {backup.backup_dir!r}, expected {str(backup_dir)!r}",
              "pass the backup_dir argument (a folder, not the model file).")
     passed("checkpoint and early stopping on val_accuracy (max), best weights restored, a backup every epoch.")
+
+
+def _fit_model(model, train_ds, val_ds, epochs, class_weight, callbacks, verbose=0):
+    """The lesson's reference: ``model.fit`` on the batched ``train_ds``, validated on ``val_ds`` after every epoch,
+    with the class weights and the callbacks (the datasets shuffle themselves)."""
+    return model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+                     callbacks=callbacks, shuffle=False, verbose=verbose)
+
+
+class _EpochCounter:
+    """A callback the grader slips into the learner's ``callbacks`` list: it counts the epochs it was told about."""
+
+    def __new__(cls):
+        import keras
+
+        class Counter(keras.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.epochs = 0
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.epochs += 1
+
+        return Counter()
+
+
+def _fit_case():
+    """A tiny model, its starting weights and 48 faces of two classes in batches (no shuffling: a run is exactly
+    repeatable), with class weights far apart so that a fit without them is told apart by its loss."""
+    from ..data.pipeline import make_tf_dataset
+
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (48, 48, 48)).astype(np.uint8)
+    y = np.where(rng.random(48) < 0.75, 3, 1)
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((48, 48, 1)), keras.layers.Rescaling(1 / 255),
+                              keras.layers.AveragePooling2D(8), keras.layers.Flatten(),
+                              keras.layers.Dense(7, activation="softmax")], name="tiny_fit")
+    return (model, model.get_weights(), make_tf_dataset(x[:32], y[:32], batch_size=16),
+            make_tf_dataset(x[32:], y[32:], batch_size=16), {c: (4.0 if c == 1 else 0.5) for c in range(7)})
+
+
+@grader(LESSON, "fit_model", reference=_fit_model)
+def check_fit_model(fn) -> None:
+    """Lesson 05, exercise 5: ``fn(model, train_ds, val_ds, epochs, class_weight, callbacks, verbose=0)`` trains
+    ``model`` with ``fit`` for ``epochs`` epochs on ``train_ds``, validating on ``val_ds`` after every epoch,
+    weighting each face's loss by ``class_weight``, with ``callbacks``; it returns the ``History`` that ``fit``
+    returns. Graded on a tiny model and 48 faces: the epochs run, the validation numbers, the callbacks called,
+    and the training loss of a weighted run started from the same weights."""
+    import keras
+
+    model, start, train_ds, val_ds, weights = _fit_case()
+    epochs = 2
+    what = "fit_model(model, train_ds, val_ds, epochs=2, class_weight=..., callbacks=[...])"
+    counter = _EpochCounter()
+
+    def fresh(class_weight=None):
+        model.set_weights(start)
+        _compile_model(model, 2, epochs, learning_rate=1e-2)
+        keras.utils.set_random_seed(0)
+
+    fresh()
+    try:
+        history = call(fn, model, train_ds, val_ds, epochs, dict(weights), [counter], 0, name="fit_model")
+    except ExerciseOpen:
+        raise
+    except ExerciseFailed as exc:
+        text = str(exc)
+        if "`y` argument is not supported" in text or "y` should not be passed" in text or "argument `y`" in text:
+            fail(f"{what}: {text[2:].splitlines()[0]}",
+                 "fit's second positional argument is y, the labels, which a dataset already holds: pass the "
+                 "validation set by name, validation_data=val_ds.")
+        raise
+    if not isinstance(history, keras.callbacks.History):
+        fail(f"{what} returned {_short(history)} ({type(history).__name__}); expected the History that fit returns",
+             "return model.fit(...): its History holds the loss and accuracy of every epoch, for the curves.")
+    logs = history.history
+    if len(history.epoch) != epochs:
+        fail(f"{what} trained for {len(history.epoch)} epoch(s), expected {epochs}",
+             "pass the epochs argument on: fit(..., epochs=epochs).")
+    if "val_loss" not in logs or "val_accuracy" not in logs:
+        fail(f"{what} logged {sorted(logs)}: no validation numbers",
+             "pass validation_data=val_ds, so that fit measures val_loss and val_accuracy after every epoch (the "
+             "callbacks watch val_accuracy).")
+    if counter.epochs != epochs:
+        fail(f"{what}: the callbacks it was given heard of {counter.epochs} epoch(s), expected {epochs}",
+             "pass the callbacks argument on: fit(..., callbacks=callbacks), or the checkpoint and backup never run.")
+
+    def losses(class_weight):  # the same run by the lesson's reference, from the same weights and seed
+        fresh()
+        return model.fit(train_ds, validation_data=val_ds, epochs=epochs, class_weight=class_weight,
+                         shuffle=False, verbose=0).history["loss"]
+
+    got, want = logs["loss"], losses(dict(weights))
+    if not np.allclose(got, want, rtol=1e-3, atol=1e-4):
+        hint = "pass the class weights on: fit(..., class_weight=class_weight)."
+        if np.allclose(got, losses(None), rtol=1e-3, atol=1e-4):
+            hint = ("the loss is the unweighted one: pass class_weight=class_weight, so that a rare class counts as "
+                    "much as a common one.")
+        fail(f"{what}: training losses {np.round(got, 4).tolist()}, expected {np.round(want, 4).tolist()} for a "
+             "class-weighted run from the same weights", hint)
+    passed("fit(train, validation_data=val, epochs, class_weight, callbacks) → the History of every epoch.")

@@ -11,7 +11,7 @@ import numpy as np
 from ..core.emotions import EMOTIONS
 from ..live import faces as _faces
 from . import _grading
-from ._grading import ExerciseOpen, _short, call, expect_close, fail, grader, passed
+from ._grading import ExerciseFailed, ExerciseOpen, _short, call, expect_close, fail, grader, passed
 
 __all__ = ["score", "check_scale_boxes", "check_crop_face", "check_live_step", "check_smooth", "check_main_face"]
 
@@ -32,9 +32,20 @@ def check_scale_boxes(fn) -> None:
              (np.array([[7, 5, 21, 21]]), 320 / 640, [[14, 10, 42, 42]]),
              (np.array([[11, 7, 25, 25]]), 320 / 500, [[17, 11, 39, 39]]),
              (np.zeros((0, 4), int), 0.5, np.zeros((0, 4)))]
+    empty_hint = ("with no faces (K = 0) the answer is an empty int array of shape (0, 4), as np.zeros((0, 4), int): "
+                  "arithmetic on the whole (K, 4) array keeps that shape, a list of rows does not.")
     for boxes, scale, expected in cases:
-        got = call(fn, boxes.copy(), scale, name="scale_boxes")
+        try:
+            got = call(fn, boxes.copy(), scale, name="scale_boxes")
+        except ExerciseOpen:
+            raise
+        except ExerciseFailed as exc:
+            if not len(boxes):
+                fail(f"{str(exc)[2:].splitlines()[0]} (no boxes: a frame without faces)", empty_hint)
+            raise
         hint = "a box found at half size is twice as large in the full frame: divide by the scale."
+        if not len(boxes):
+            hint = empty_hint
         if np.asarray(got).shape == np.asarray(expected).shape and len(boxes) and \
                 np.allclose(np.asarray(got, float), boxes * scale, atol=1):
             hint = "you multiplied by the scale: the small frame's boxes must grow, so divide by it."
@@ -132,29 +143,34 @@ def _main_face(faces):
 
 
 class _CountingModel:
-    """The lesson's model, counting how many faces go into each call (``__call__``, ``predict``,
-    ``predict_on_batch``)."""
+    """The lesson's model, recording every call (``__call__``, ``predict``, ``predict_on_batch``): how many faces
+    went in, what went in, and what came out."""
 
     def __init__(self, model):
-        self._model, self.batches = model, []
+        self._model, self.batches, self.inputs, self.outputs = model, [], [], []
 
-    def _count(self, x):
+    def _record(self, x, y):
         self.batches.append(int(np.shape(x)[0]) if np.ndim(x) else 0)
+        self.inputs.append(np.asarray(x))
+        self.outputs.append(np.asarray(y))
+        return y
 
     def __call__(self, x, *args, **kwargs):
-        self._count(x)
-        return self._model(x, *args, **kwargs)
+        return self._record(x, self._model(x, *args, **kwargs))
 
     def predict(self, x, *args, **kwargs):
-        self._count(x)
-        return self._model.predict(x, *args, **kwargs)
+        return self._record(x, self._model.predict(x, *args, **kwargs))
 
     def predict_on_batch(self, x):
-        self._count(x)
-        return self._model.predict_on_batch(x)
+        return self._record(x, self._model.predict_on_batch(x))
 
     def __getattr__(self, name):
         return getattr(self._model, name)
+
+
+#: How far (mean absolute gray levels) a fed face may be from the library's crop of the same box: a different
+#: resize interpolation or margin rounding stays within about 2.5 (the crop_face check's tolerance, too).
+CROP_TOLERANCE = 4.0
 
 
 @grader(LESSON, "live_step", reference=_live_step)
@@ -162,18 +178,20 @@ def check_live_step(fn, model) -> None:
     """``fn(frame, detector, model)`` returns one ``(box, emotion, probability, emoji)`` per face of ``frame``
     (largest first, as the detector gives them): the box ``(x, y, w, h)``, the likeliest emotion's name, its
     probability, and its emoji image (``load_emoji(emotion)``); every face classified in ONE call of the model.
-    Graded against :meth:`EmotionPredictor.predict <emojify_lib.live.predictor.EmotionPredictor.predict>` with the
-    same ``model`` (``model``: the lesson's Keras model)."""
+
+    Graded on what the exercise asks, so that every correct ``crop_face`` passes (rounded or truncated margins,
+    any ``cv2.resize`` interpolation): the detector's boxes in its order; one model call holding every face,
+    as raw 0-255 pixels within :data:`CROP_TOLERANCE` of the library's crop of the same box; for each face the
+    winner of the row the model returned for it (the emotion with the largest probability, and that probability);
+    its emoji. ``model``: the lesson's Keras model."""
     from ..live.overlay import load_emoji
-    from ..live.predictor import EmotionPredictor
     from ..testing import astronaut_640x480, lfw_faces_frame
 
     detector = _faces.FaceDetector()
-    library = EmotionPredictor(model, detector=detector)
     frames = [(astronaut_640x480(), "the astronaut frame"), (lfw_faces_frame(3), "the frame of 3 LFW faces"),
               (np.full((480, 640, 3), 90, np.uint8), "a frame without faces")]
     for frame, where in frames:
-        want = library.predict(frame)
+        boxes = detector.detect(frame)
         counted = _CountingModel(model)
         got = call(fn, frame, detector, counted, name="live_step")
         try:
@@ -181,19 +199,38 @@ def check_live_step(fn, model) -> None:
         except TypeError:
             fail(f"live_step on {where} returned {type(got).__name__}; expected a list of "
                  "(box, emotion, probability, emoji), one per face", "collect one tuple per face in a list.")
-        if len(got) != len(want):
-            fail(f"live_step on {where} returned {len(got)} face(s); the detector finds {len(want)}",
-                 "call detector.detect(frame) once and make one entry per box it returns.")
-        if want and counted.batches != [len(want)]:
+        if len(got) != len(boxes):
+            hint = "call detector.detect(frame) once and make one entry per box it returns."
+            if not len(boxes):
+                hint = "a frame without faces gives an empty list, []: return before stacking no crops."
+            fail(f"live_step on {where} returned {len(got)} face(s); the detector finds {len(boxes)}", hint)
+        if not len(boxes):
+            continue
+        if counted.batches != [len(boxes)]:
             calls = counted.batches or "no"
-            fail(f"live_step on {where} ({len(want)} faces) called the model with batches of {calls} faces",
+            fail(f"live_step on {where} ({len(boxes)} faces) called the model with batches of {calls} faces",
                  f"stack all crops into one (K, 48, 48, 1) array and call the model once: one call for "
-                 f"{len(want)} faces costs about as much as one call for one face.")
-        for i, (item, face) in enumerate(zip(got, want)):
+                 f"{len(boxes)} faces costs about as much as one call for one face.")
+        fed = counted.inputs[0]
+        if fed.size != len(boxes) * 48 * 48:
+            fail(f"live_step on {where} fed the model an array of shape {fed.shape}; expected ({len(boxes)}, 48, 48, 1)",
+                 "stack one 48×48 crop per box (np.stack) and add the channel axis: crops[..., None].")
+        fed = fed.astype(np.float64).reshape(len(boxes), 48, 48)
+        if fed.max() <= 1.0:
+            fail(f"live_step on {where} fed the model pixels in 0–{fed.max():.2g}; expected raw 0–255 pixels",
+                 "do not divide by 255: the model's first layer (Rescaling) does it, so dividing here scales twice.")
+        rows = counted.outputs[0].reshape(len(boxes), -1)
+        for i, (item, box) in enumerate(zip(got, boxes)):
+            want_face = _faces.crop_face(frame, box)
+            diff = float(np.abs(fed[i] - want_face).mean())
+            if diff > CROP_TOLERANCE:
+                fail(f"live_step on {where}: face {i} fed to the model differs from the crop of box "
+                     f"{tuple(int(v) for v in box)} (mean difference {diff:.0f} gray levels)",
+                     "crop every box with your crop_face(frame, box), in the detector's order, and stack them.")
             if not isinstance(item, (tuple, list)) or len(item) != 4:
                 fail(f"face {i} on {where} is {_short(item)}; expected a tuple (box, emotion, probability, emoji)")
-            box, emotion, probability, emoji = item
-            expect_close(np.asarray(box).reshape(-1), face.box, what=f"the box of face {i} on {where}",
+            box_got, emotion, probability, emoji = item
+            expect_close(np.asarray(box_got).reshape(-1), box, what=f"the box of face {i} on {where}",
                          hint="keep the boxes exactly as detector.detect returns them, in the same order.")
             if emotion not in EMOTIONS:
                 fail(f"face {i} on {where}: emotion {_short(emotion)} is not one of {list(EMOTIONS)}",
@@ -201,12 +238,16 @@ def check_live_step(fn, model) -> None:
             if np.ndim(probability) != 0:
                 fail(f"face {i} on {where}: probability is {_short(probability)}; expected one number",
                      "return the probability of the chosen emotion only: p[EMOTIONS.index(emotion)], or p.max().")
-            if emotion != face.emotion or abs(float(probability) - face.score) > 2e-3:
-                hint = ("feed raw 0–255 pixels as float32: the model's first layer (Rescaling) divides by 255 itself."
-                        if abs(float(probability) - face.score) > 2e-3 else
-                        "the emotion is EMOTIONS[argmax] of that face's row of probabilities (axis=-1).")
-                fail(f"face {i} on {where}: got {emotion} {float(probability):.3f}, the library's predictor says "
-                     f"{face.emotion} {face.score:.3f}", hint)
+            row = rows[i]
+            winner = EMOTIONS[int(np.argmax(row))]
+            if emotion != winner:
+                fail(f"face {i} on {where}: got {emotion}, but the model's row for this face has its largest "
+                     f"probability at {winner} ({row.max():.3f})",
+                     "the emotion is EMOTIONS[argmax] of that face's own row of probabilities (axis=-1), in the "
+                     "order the faces went in.")
+            if abs(float(probability) - float(row.max())) > 1e-4:
+                fail(f"face {i} on {where}: probability {float(probability):.3f}, but the model gave {winner} "
+                     f"{row.max():.3f}", "return the probability of the chosen emotion: p.max() of that face's row.")
             expected = load_emoji(emotion)
             if not isinstance(emoji, np.ndarray) or emoji.shape != expected.shape or \
                     not np.array_equal(emoji, expected):
@@ -236,7 +277,14 @@ def check_main_face(fn) -> None:
     def face(box, emotion="happy"):
         return (box, emotion, 0.9, None)
 
-    if call(fn, [], name="main_face") is not None:
+    try:
+        empty = call(fn, [], name="main_face")
+    except ExerciseOpen:
+        raise
+    except ExerciseFailed as exc:
+        fail(f"{str(exc)[2:].splitlines()[0]} (on an empty list: a frame without faces)",
+             "with no faces there is no main face: check `if not faces: return None` before max(...).")
+    if empty is not None:
         fail("main_face([]) should return None: with no face there is no main face",
              "check `if not faces: return None` first.")
     cases = [[face((0, 0, 50, 50)), face((100, 0, 80, 80), "sad")],

@@ -29,7 +29,7 @@ def test_output_size(capsys):
     ex.check_output_size(lambda n, k, p, s: (n + 2 * p - k) // s + 1)
     assert "✅ Correct" in capsys.readouterr().out
     fails(ex.check_output_size, lambda n, k, p, s: (n + p - k) // s + 1, match="n \\+ 2p")
-    fails(ex.check_output_size, lambda n, k, p, s: (n + 2 * p - k) / s + 1, match="fraction")
+    fails(ex.check_output_size, lambda n, k, p, s: (n + 2 * p - k) / s + 1, match="as a float.*\n.*round down")
     fails(ex.check_output_size, lambda n, k, p, s: (n + 2 * p - k) // s, match="add 1")
     fails(ex.check_output_size, lambda n, k, p, s: n - k + 1, match="expected")
     fails(ex.check_output_size, lambda n, k, p, s: str((n + 2 * p - k) // s + 1), match="expected an int")
@@ -107,3 +107,35 @@ def test_kernel_gradient(capsys):
     fails(ex.check_kernel_gradient, lambda x, y, k: gradient(x, y, k, flip=True), match="flipped")
     fails(ex.check_kernel_gradient, lambda x, y, k: float(np.mean(y)), match="one number")
     fails(ex.check_kernel_gradient, lambda x, y, k: gradient(x, y, k) + 0.01, match="finite difference")
+
+
+def test_a_crash_on_the_non_square_input_is_named():
+    def square_only(image, kernel):
+        k = kernel.shape[0]                          # the mistake: one size for rows and columns
+        n = image.shape[0] - k + 1
+        out = np.zeros((n, n))
+        for i in range(n):
+            for j in range(n):
+                out[i, j] = (image[i:i + k, j:j + k] * kernel).sum()
+        return out
+    msg = fails(ex.check_correlate2d, square_only, match="non-square input")
+    assert "kh, kw = kernel.shape" in msg and "by hand" not in msg
+
+    def crashes_on_non_square(image, kernel):
+        k = kernel.shape[0]
+        out = np.zeros((image.shape[0] - k + 1, image.shape[1] - k + 1))
+        for i in range(out.shape[0]):
+            for j in range(out.shape[1]):
+                out[i, j] = (image[i:i + k, j:j + k] * kernel).sum()   # (2, 2) window times a (2, 3) kernel
+        return out
+    msg = fails(ex.check_correlate2d, crashes_on_non_square, match="on a non-square input: image \\(7, 5\\)")
+    assert "kh, kw = kernel.shape" in msg
+
+
+def test_a_crash_shows_the_line_of_the_learners_function():
+    def crashes(image, kernel):
+        total = image.sum()
+        return image[None] @ kernel[:, :, None, None]   # a shape error on this line
+    msg = fails(ex.check_correlate2d, crashes, match="raised ValueError")
+    assert "line 3, `return image[None] @ kernel" in msg
+    assert "<4 x 4 float64 array>" in msg            # the input described, not cut off

@@ -140,3 +140,11 @@ def test_a_wrong_or_open_exercise_returns_the_library_version(capsys, monkeypatc
     monkeypatch.setenv("EMOJIFY_STRICT_EXERCISES", "1")
     with pytest.raises(ex._grading.ExerciseOpen):
         ex.check_class_weights(stub)
+
+
+def test_majority_baseline_tells_an_argmax_answer_from_a_count():
+    """The first input's most common id (5), its count (3) and the accuracy (0.5) all differ, so each mistake gets
+    its own hint (with [3, 3, 3, 0, 1] argmax and count were both 3)."""
+    msg = fails(ex.check_majority_baseline, lambda y: np.argmax(np.bincount(y)), match="np.argmax")
+    assert "count of the biggest class" not in msg
+    fails(ex.check_majority_baseline, lambda y: np.bincount(y).max(), match="count of the biggest class")

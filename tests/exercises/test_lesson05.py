@@ -156,3 +156,38 @@ def test_make_callbacks_mistakes():
     fails(ex.check_make_callbacks, lambda p, b, n: callbacks()(p, b, 5), match="patience=5, expected 3")
     fails(ex.check_make_callbacks, lambda p, b, n: callbacks()(p, p, n), match="BackupAndRestore keeps its state")
     fails(ex.check_make_callbacks, lambda p, b, n: tuple(callbacks()(p, b, n))[0], match="expected a list")
+
+
+def test_steps_per_epoch_refuses_a_whole_float_as_lesson_02_does():
+    """One rule where the text says "an int": 449.0 is refused like 3.5 (lesson 02), with a hint that fits."""
+    msg = fails(ex.check_steps_per_epoch, lambda n, b, r=1: float(math.ceil(n / (b * r))), match="449.0, a whole number")
+    assert "np.ceil gives a float" in msg
+    from emojify_lib.exercises import lesson02
+    fails(lesson02.check_output_size, lambda n, k, p, s: float((n + 2 * p - k) // s + 1), match="as a float")
+
+
+def test_metrics_as_a_bare_string_is_named():
+    def bare(model, spe, epochs, learning_rate=None):
+        rate = schedule(spe, epochs) if learning_rate is None else learning_rate
+        model.compile(optimizer=keras.optimizers.Adam(rate), loss="sparse_categorical_crossentropy", metrics="accuracy")
+    fails(ex.check_compile_model, bare, match="metrics=\\['accuracy'\\], not metrics='accuracy'")
+
+
+# --- exercise 5: fit -----------------------------------------------------------------------------------------
+
+def test_fit_model_mistakes():
+    def fit(**drop):
+        def fit_model(m, t, v, e, cw, cb, verbose=0):
+            kwargs = dict(validation_data=v, epochs=e, class_weight=cw, callbacks=cb, verbose=verbose)
+            for key in drop:
+                kwargs.pop(key)
+            return m.fit(t, **kwargs)
+        return fit_model
+    fails(ex.check_fit_model, fit(class_weight=1), match="unweighted")
+    fails(ex.check_fit_model, fit(validation_data=1), match="no validation numbers")
+    fails(ex.check_fit_model, fit(callbacks=1), match="callbacks it was given")
+    fails(ex.check_fit_model, fit(epochs=1), match="trained for 1 epoch")
+    fails(ex.check_fit_model, lambda m, t, v, e, cw, cb, verbose=0: m.fit(t, v, epochs=e, class_weight=cw,
+                                                                            callbacks=cb), match="validation_data=val_ds")
+    fails(ex.check_fit_model, lambda m, t, v, e, cw, cb, verbose=0: None if m.fit(
+        t, validation_data=v, epochs=e, class_weight=cw, callbacks=cb, verbose=0) else None, match="History")

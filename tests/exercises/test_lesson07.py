@@ -129,7 +129,7 @@ def test_live_step_mistakes(model):
     fails(ex.check_live_step, make_live_step(scale=1 / 255), model, match="Rescaling")
     fails(ex.check_live_step, make_live_step(probability=lambda p, k: p), model, match="one number")
     fails(ex.check_live_step, make_live_step(emoji=lambda e: f"{e}.png"), model, match="load_emoji")
-    fails(ex.check_live_step, make_live_step(order=EMOTIONS[1:] + EMOTIONS[:1]), model, match="says happy")
+    fails(ex.check_live_step, make_live_step(order=EMOTIONS[1:] + EMOTIONS[:1]), model, match="largest probability at happy")
     fails(ex.check_live_step, lambda f, d, m: [], model, match="detector finds 1")
     fails(ex.check_live_step, lambda f, d, m: None, model, match="expected a list")
 
@@ -152,3 +152,15 @@ def test_main_face(capsys):
     fails(ex.check_main_face, lambda fs: max(fs, key=lambda f: f[0][2] * f[0][3]), match="raised ValueError")
     fails(ex.check_main_face, lambda fs: max(fs, key=lambda f: f[0][2]) if fs else None, match="areas w\\*h")
     fails(ex.check_main_face, lambda fs: fs[0] if fs else None, match="areas")
+
+
+def test_the_empty_cases_are_named():
+    def rows(boxes, scale):  # a list of rows: an empty input gives shape (0,), not (0, 4)
+        return np.array([[round(v / scale) for v in box] for box in boxes], dtype=int)
+    msg = fails(ex.check_scale_boxes, rows, match=r"shape \(0,\), expected \(0, 4\)")
+    assert "K = 0" in msg and "divide by the scale" not in msg
+    def crashes_on_empty(boxes, scale):
+        return np.round(np.vstack(list(boxes)) / scale).astype(int)
+    fails(ex.check_scale_boxes, crashes_on_empty, match="no boxes: a frame without faces.*\n.*K = 0")
+    msg = fails(ex.check_main_face, lambda fs: max(fs, key=lambda f: f[0][2] * f[0][3]), match="on an empty list")
+    assert "if not faces: return None" in msg
