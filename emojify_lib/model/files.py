@@ -118,25 +118,56 @@ SAMPLE_WARNING = ("this model was trained only on the synthetic sample faces, so
                   "will be poor; train on FER2013 (see data/README.md) for a useful demo")
 
 
+def _accuracy(info: dict) -> tuple[float | None, str]:
+    """The accuracy a record states and which kind it is: the test accuracy when recorded, else the best
+    validation accuracy (an estimate of it), else ``(None, "")``."""
+    for key, kind in (("test_accuracy", "test"), ("best_val_accuracy", "validation")):
+        value = info.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= 1:
+            return float(value), kind
+    return None, ""
+
+
 def _learner_description(path: Path, info: dict) -> str:
     where = "FER2013" if info.get("data_source") == "fer2013" else "the synthetic sample faces"
-    acc = info.get("test_accuracy") or info.get("best_val_accuracy")
-    kind = "test" if info.get("test_accuracy") else "validation"
-    return f"your model ({path.name}, trained on {where}" + (f", {acc:.1%} {kind})" if acc else ")")
+    acc, kind = _accuracy(info)
+    return f"your model ({path.name}, trained on {where}" + (f", {acc:.1%} {kind})" if acc is not None else ")")
 
 
 def _reference_choice(path: Path) -> ModelChoice:
     return ModelChoice(path, read_model_info(path).get("description") or "reference model")
 
 
+def learner_models() -> list[Path]:
+    """The learner's models in ``models/``: ``emotion_cnn.keras`` (lesson 05, ``train``) first, then every other
+    ``.keras`` file there (lesson 08's ``modern_cnn.keras``, …), not the reference, not a half-written one."""
+    folder = config.models_dir()
+    found = [default_model_path()] if default_model_path().is_file() else []
+    found += sorted(p for p in folder.glob("*.keras")
+                    if p.name not in (REFERENCE_FILE, DEFAULT_MODEL_NAME) and ".partial" not in p.name)
+    return found
+
+
+def _best_fer2013_model() -> tuple[Path, dict] | None:
+    """The learner's FER2013-trained model with the highest recorded accuracy (one without an accuracy counts
+    as 0), or ``None`` when no learner's model was trained on FER2013."""
+    trained = [(p, read_model_info(p)) for p in learner_models()]
+    trained = [(p, info) for p, info in trained if info.get("data_source") == "fer2013"]
+    if not trained:
+        return None
+    return max(trained, key=lambda item: _accuracy(item[1])[0] or 0.0)
+
+
 def choose_model(spec: str | Path | None = None) -> ModelChoice:
     """The one rule for which model to use.
 
-    ``spec`` is ``None`` (choose), ``"reference"``, or a model file. With ``None``: the learner's
-    ``models/emotion_cnn.keras`` when its record says it was trained on FER2013; else the reference model;
-    else, when the reference is not set up, the learner's sample-trained model with a warning. A model given by
-    path is used as it is (with the sample warning when its record says so). Raises :class:`ModelError` with
-    what to do when there is nothing to use. The reference's description is the one its record holds.
+    ``spec`` is ``None`` (choose), ``"reference"``, or a model file. With ``None``: the more accurate of the
+    learner's best FER2013-trained model (by its record's test accuracy, else its validation accuracy) and the
+    reference model, and the description gives both figures; the reference when the learner has trained on
+    FER2013 only the synthetic sample; the learner's sample-trained model with a warning when the reference
+    is not set up. A model named (``"reference"`` or a path) is used as it is (with the sample warning when its
+    record says so). Raises :class:`ModelError` with what to do when there is nothing to use. The reference's
+    description is the one its record holds.
     """
     if spec is not None and str(spec) != "reference":
         path = Path(spec)
@@ -150,13 +181,25 @@ def choose_model(spec: str | Path | None = None) -> ModelChoice:
         if problem:
             raise ModelError(problem[0].upper() + problem[1:])
         return _reference_choice(reference_path())
-    learner = default_model_path()
-    info = read_model_info(learner) if learner.is_file() else {}
-    if info.get("data_source") == "fer2013":
-        return ModelChoice(learner, _learner_description(learner, info))
+    best = _best_fer2013_model()
+    if best is not None:
+        path, info = best
+        mine = _learner_description(path, info)
+        if problem is not None:
+            return ModelChoice(path, mine)
+        reference = _reference_choice(reference_path())
+        ref_acc, _ = _accuracy(read_model_info(reference_path()))
+        acc, _ = _accuracy(info)
+        if acc is not None and (ref_acc is None or acc > ref_acc):
+            return ModelChoice(path, f"{mine}: more accurate than the {reference.description}")
+        reason = "has no recorded accuracy" if acc is None else "is less accurate"
+        return ModelChoice(reference.path, f"{reference.description}; {mine} {reason}, so the reference is used "
+                                           f"(name your model to use it anyway)")
     if problem is None:
         return _reference_choice(reference_path())
+    learner = default_model_path()
     if learner.is_file():
+        info = read_model_info(learner)
         return ModelChoice(learner, _learner_description(learner, info),
                            SAMPLE_WARNING + f" ({problem})" if info.get("data_source") == "sample" else problem)
     raise ModelError(f"No model to use: {problem}, or train your own in lesson 05 "

@@ -41,3 +41,27 @@ def test_records_and_the_choice_need_only_files(tmp_path, monkeypatch, no_projec
     assert json.loads(files.info_path(ref).read_text())["name"] == "reference"
     ref.write_bytes(b"changed")
     assert "damaged" in files.reference_status()
+
+
+def test_the_more_accurate_fer2013_model_is_chosen_and_both_figures_shown(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
+    ref = files.reference_path()
+    ref.write_bytes(b"the reference")
+    files.write_model_info(ref, name="reference", description="reference model, 65.5% on FER2013 test",
+                           keras_sha256=files.sha256(ref), data_source="fer2013", test_accuracy=0.655)
+    classic = files.default_model_path()
+    classic.write_bytes(b"lesson 05's model")
+    files.write_model_info(classic, data_source="fer2013", best_val_accuracy=0.604)  # no test figure: validation
+    chosen = files.choose_model()
+    assert chosen.path == ref
+    assert "60.4% validation" in chosen.description and "65.5%" in chosen.description
+    modern = tmp_path / "modern_cnn.keras"
+    modern.write_bytes(b"lesson 08's model")
+    files.write_model_info(modern, data_source="sample", test_accuracy=0.9)  # the sample never counts
+    assert files.choose_model().path == ref
+    files.write_model_info(modern, data_source="fer2013", test_accuracy=0.672)
+    chosen = files.choose_model()
+    assert chosen.path == modern and "67.2% test" in chosen.description and "65.5%" in chosen.description
+    files.write_model_info(modern, data_source="fer2013", test_accuracy="67 %")  # junk in a record: no accuracy
+    assert files.choose_model().path == ref and "no recorded accuracy" not in files.choose_model().description
+    assert files.choose_model(modern).path == modern

@@ -90,9 +90,15 @@ def test_choose_model_rule(reference_model_path, tmp_path, monkeypatch, classic_
     assert chosen.description == reference.DESCRIPTION and "65.5%" in chosen.description
     assert reference.choose_model(learner).path == learner  # asked for by path: used, with its warning
     assert "synthetic sample" in reference.choose_model(learner).warning
-    networks.write_model_info(learner, data_source="fer2013", test_accuracy=0.62)
+    networks.write_model_info(learner, data_source="fer2013", test_accuracy=0.62)  # weaker than the reference
     chosen = reference.choose_model()
-    assert chosen.path == learner and chosen.warning is None and "62.0% test" in chosen.description
+    assert chosen.path.name == "reference.keras" and chosen.warning is None
+    assert "65.5%" in chosen.description and "62.0% test" in chosen.description and "less accurate" in chosen.description
+    assert reference.choose_model(learner).path == learner  # named: used all the same
+    networks.write_model_info(learner, data_source="fer2013", test_accuracy=0.671)  # stronger
+    chosen = reference.choose_model()
+    assert chosen.path == learner and chosen.warning is None
+    assert "67.1% test" in chosen.description and "65.5%" in chosen.description
     assert reference.choose_model("reference").path.name == "reference.keras"
     assert networks.find_trained_model() == learner
 
