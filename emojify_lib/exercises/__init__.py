@@ -1,4 +1,4 @@
-"""Graders for the lessons' exercises, one module per lesson (``lesson01`` … ``lesson07``, and
+"""Graders for the lessons' exercises, one module per lesson (``lesson01`` … ``lesson08``, and
 ``lesson05b``); they may import the core, data, model and lessons packages, never an app (lesson 07's alone may
 use the live path it grades).
 
@@ -22,7 +22,8 @@ import importlib
 from ._grading import ExerciseFailed, ExerciseOpen, Score, call, expect_close, fail, passed, score, strict
 
 #: The lessons' grader modules, in course order.
-LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson05b", "lesson06", "lesson07")
+LESSONS = ("lesson01", "lesson02", "lesson03", "lesson04", "lesson05", "lesson05b", "lesson06", "lesson07",
+           "lesson08")
 _SHARED = ["ExerciseFailed", "ExerciseOpen", "Score", "call", "expect_close", "fail", "passed", "score", "strict"]
 
 
