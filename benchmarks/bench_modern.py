@@ -1,6 +1,7 @@
 """Lesson 08's recipe on real FER2013 on this CPU: where a training step's time goes, then the full run.
 
-    python benchmarks/bench_modern.py DIR [--epochs N] [--skip-profile] [--json OUT.json]
+    python benchmarks/bench_modern.py DIR [--epochs N] [--skip-profile] [--json OUT.json] [--save M.keras]
+    python benchmarks/bench_modern.py --report OUT.json RUN.log   # rows for results.md from a finished run
 
 ``DIR`` holds FER2013 (Kaggle's ``train/`` ``test/`` folders, an imported ``data/fer2013``, or a csv). The
 network trains on all 28,709 Training faces (no hold-out: the schedule ends at zero and the last epoch is the one
@@ -21,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import _cpu_name as cpu_name, loadavg as load_average  # noqa: E402
+from common import Results, _cpu_name as cpu_name, loadavg as load_average  # noqa: E402
+
+GROUP = "10 lesson 08 recipe"
 
 
 def step_speed(model, batch: int, steps: int = 8, precision: str = "float32") -> float:
@@ -112,7 +115,45 @@ def load_all(root: Path):
     return x, y, test[0], test[1]
 
 
+def report(log: dict, profile_rows: list, label: str = "the recipe") -> None:
+    """Group 10's rows from a finished run's log and its profile, saved for ``run_all.py --markdown``."""
+    results = Results(GROUP)
+    cpu = log.get("cpu", "unknown")
+    for name, value, unit in profile_rows:
+        results.add(name, round(value, 1), "images/s", f"{unit}; CPU {cpu}; the same minute as the other step rows")
+    per_epoch = " ".join(f"{a:.3f}" for a in log["test_accuracy"])
+    per_epoch_flip = " ".join(f"{a:.3f}" for a in log["test_accuracy_flip"])
+    minutes = log["total_train_seconds"] / 60
+    epochs = len(log["train_seconds"])
+    results.add(f"{label}: test accuracy with flip averaging", round(100 * log["test_accuracy_flip"][-1], 1), "%",
+                f"{epochs} epochs, {minutes:.1f} min of training on {cpu} ({log['precision']}); after each epoch, "
+                f"flip-averaged: {per_epoch_flip}")
+    results.add(f"{label}: test accuracy, plain", round(100 * log["test_accuracy"][-1], 1), "%",
+                f"after each epoch: {per_epoch}")
+    results.add(f"{label}: minutes of training", round(minutes, 1), "min",
+                f"{epochs} epochs of 28,709 faces on {cpu}, 2 cores, other processes paused; seconds per epoch: "
+                + " ".join(f"{t:.0f}" for t in log["train_seconds"]) + "; test passes (timed apart): "
+                f"{sum(log['test_seconds']) / 60:.1f} min")
+    first60 = next((i + 1 for i, a in enumerate(log["test_accuracy_flip"]) if a >= 0.60), None)
+    if first60:
+        results.add(f"{label}: time to 60 % test accuracy", round(sum(log["train_seconds"][:first60]) / 60, 1), "min",
+                    f"epoch {first60} of {epochs} (flip-averaged), on {cpu}")
+    if "precision_speeds" in log:
+        speeds = log["precision_speeds"]
+        results.add(f"{label}: precision chosen by timing both", speeds[log["precision"]], "images/s",
+                    f"{log['precision']}; float32 {speeds['float32']} vs bfloat16 {speeds['bfloat16']} images/s, "
+                    f"10 steps each, at the start of the run on {cpu}")
+    results.save(label.replace(" ", "_"))
+
+
 def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--report":
+        import ast
+        log = json.loads(Path(sys.argv[2]).read_text())["log"]
+        rows = [ast.literal_eval(line.split(" ", 1)[1]) for line in Path(sys.argv[3]).read_text().splitlines()
+                if line.startswith("profile (")]
+        report(log, rows)
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("data", type=Path)
     ap.add_argument("--epochs", type=int)
@@ -153,6 +194,7 @@ def main() -> int:
           f"{cpu_name()}", flush=True)
     for row in rows:
         print("profile", row)
+    report(log, rows)
     if args.save:
         from emojify_lib.model import files
         model.save(args.save)
