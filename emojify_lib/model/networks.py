@@ -22,6 +22,8 @@ from .files import (DEFAULT_MODEL_NAME, ModelChoice, choose_model, default_model
 import keras
 from keras import layers
 
+from .modern import modern_cnn  # lesson 08's network, in BUILDERS by name
+
 INPUT_SHAPE = (SIZE, SIZE, 1)
 
 
@@ -86,7 +88,7 @@ def strong_cnn(width: int = 64, l2: float = 1e-4, name: str = "strong_cnn") -> k
 
 
 #: The networks by name: the one list that ``build_model``, ``train`` and the CLI's ``--model`` check against.
-BUILDERS = {"classic": classic_cnn, "strong": strong_cnn}
+BUILDERS = {"classic": classic_cnn, "strong": strong_cnn, "modern": modern_cnn}
 MODEL_NAMES = tuple(BUILDERS)
 
 

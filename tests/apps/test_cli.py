@@ -29,12 +29,31 @@ def test_train_command_trains_and_saves_a_model(tmp_path):
     # 140 sample faces in FER2013's csv format: the command's whole path (load, train, save, record) in seconds
     data = sample_faces_csv(tmp_path / "faces.csv")
     out = tmp_path / "cli.keras"
-    r = run("train", "--data", str(data), "--epochs", "1", "--out", str(out), env={"EMOJIFY_MODELS": str(tmp_path)})
+    r = run("train", "--model", "classic", "--data", str(data), "--epochs", "1", "--out", str(out),
+            env={"EMOJIFY_MODELS": str(tmp_path)})
     assert r.returncode == 0, r.stderr
     assert "Trained classic for 1 epoch(s)" in r.stdout and "Best validation accuracy" in r.stdout
     assert f"Saved {out}" in r.stdout and out.is_file()
     info = networks.read_model_info(out)
     assert info["epochs_run"] == 1 and info["train_images"] == 140 and info["model"] == "classic_cnn"
+
+
+def test_train_command_trains_lesson_08s_network_by_default(tmp_path):
+    from emojify_lib.model import files
+    from emojify_lib.testing import sample_faces_csv
+
+    data = sample_faces_csv(tmp_path / "faces.csv")
+    out = tmp_path / "modern.keras"
+    r = run("train", "--data", str(data), "--epochs", "1", "--batch-size", "32", "--out", str(out),
+            env={"EMOJIFY_MODELS": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert "Training lesson 08's modern CNN" in r.stdout and "Epoch 1/1" in r.stdout
+    assert "Test accuracy:" in r.stdout and "with flip averaging" in r.stdout and f"Saved {out}" in r.stdout
+    info = files.read_model_info(out)
+    assert info["model"] == "modern_cnn" and info["epochs_run"] == 1 and 0 <= info["test_accuracy"] <= 1
+    assert "The demo now uses:" in r.stdout
+    bad = run("train", "--model", "modern", "--recipe", "long", "--data", str(data))
+    assert bad.returncode != 0 and "its own recipe" in bad.stderr and "Traceback" not in bad.stderr
 
 
 @pytest.fixture(scope="module")
