@@ -249,14 +249,17 @@ def fit_modern(x_train, y_train, recipe: ModernRecipe | None = None, *, test: tu
     optimizer = make_optimizer(recipe, steps)
     loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=recipe.label_smoothing)
     train_step = make_train_step(model, optimizer, loss_fn)
-    data = training_dataset(x_train, y_train, recipe, seed)
+    # One iterator over a repeated dataset for the whole run: a fresh iterator every epoch (``for b in data``) made
+    # some epochs wait up to a minute at their end, tearing the last one down (benchmarks/results.md, group 10).
+    batches = iter(training_dataset(x_train, y_train, recipe, seed).repeat())
     for epoch in range(1, recipe.epochs + 1):
         bar = keras.utils.Progbar(steps, stateful_metrics=["loss", "accuracy"], verbose=1 if verbose else 0)
         if verbose:
             print(f"Epoch {epoch}/{recipe.epochs}")
         started = time.perf_counter()
         total_loss = total_hits = seen = 0.0
-        for images, targets in data:
+        for _ in range(steps):
+            images, targets = next(batches)
             loss, acc = train_step(images, targets)
             n = int(images.shape[0])
             total_loss += float(loss) * n
