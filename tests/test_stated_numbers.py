@@ -67,3 +67,24 @@ def test_lesson06_quotes_the_reference_recalls_measured_on_fer2013():
     text = " ".join(lesson_text("06").split())
     for name, value in recalls.items():
         assert f"{name} {value}" in text, f"lesson 06 should quote the measured recall {name} {value}"
+
+
+def group10() -> dict:
+    rows = {}
+    for line in (ROOT / "benchmarks" / "results.md").read_text().splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) == 7 and cells[1] == "10 lesson 08 recipe":
+            rows[cells[2]] = (float(cells[3].replace(",", "")), cells[5])
+    return rows
+
+
+def test_lesson08_states_the_measured_run():
+    """Lesson 08's table quotes group 10's run: the flip-averaged and plain test accuracy, the minutes, the epochs."""
+    rows = group10()
+    text = lesson_text("08")
+    flip, note = rows["the recipe: test accuracy with flip averaging"]
+    plain, _ = rows["the recipe: test accuracy, plain"]
+    minutes, _ = rows["the recipe: minutes of training"]
+    epochs = note.split(" epochs")[0]
+    assert f"| {epochs} | {minutes:.1f} | {plain:.1f} % | **{flip:.1f} %** |" in text
+    assert f"{value('reference mini-Xception'):.1f} %" in text and f"{value('classic CNN, full recipe', 'test accuracy of the saved model'):.1f} %" in text
