@@ -64,7 +64,7 @@ class ModernRecipe:
     ``quick()`` fits the bundled sample in CI. ``precision``: ``"float32"``, ``"bfloat16"`` (Keras's
     ``mixed_bfloat16``: bfloat16 maths, float32 weights) or ``"auto"``, which times a few steps of each on this
     machine and keeps the faster (bfloat16 pays on some CPUs and costs on others)."""
-    epochs: int = 16
+    epochs: int = 17
     batch_size: int = 128
     peak_learning_rate: float = 2e-3
     warmup_epochs: float = 1.0
