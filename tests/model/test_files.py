@@ -43,7 +43,7 @@ def test_records_and_the_choice_need_only_files(tmp_path, monkeypatch, no_projec
     assert "damaged" in files.reference_status()
 
 
-def test_the_more_accurate_fer2013_model_is_chosen_and_both_figures_shown(tmp_path, monkeypatch):
+def test_the_more_accurate_fer2013_model_is_chosen_and_both_figures_shown(tmp_path, monkeypatch, no_project_reference):
     monkeypatch.setenv("EMOJIFY_MODELS", str(tmp_path))
     ref = files.reference_path()
     ref.write_bytes(b"the reference")
