@@ -29,9 +29,13 @@ def _train(args) -> int:
     print(f"Trained {args.model} for {len(history.history['loss'])} epoch(s) on {dataset.description}")
     print(f"Best validation accuracy: {max(history.history['val_accuracy']):.1%} (chance: {1 / NUM_CLASSES:.1%})")
     print(f"Saved {history.model_path}")
+    _note_if_sample(dataset)
+    return 0
+
+
+def _note_if_sample(dataset) -> None:
     if dataset.source == "sample":
         print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
-    return 0
 
 
 def _train_modern(args) -> int:
@@ -44,8 +48,7 @@ def _train_modern(args) -> int:
         raise EmojifyError("the modern network trains with its own recipe on one machine; --recipe long and "
                            "--workers are for --model classic or strong")
     dataset, _ = training.data_and_recipe(args.source, args.data, None, quick=args.quick)
-    quick = args.recipe == "quick" or (args.recipe is None and (dataset.source == "sample" or args.quick
-                                                                 or config.quick_mode()))
+    quick = args.recipe == "quick" or (args.recipe is None and dataset.source == "sample")  # quick mode: the sample
     recipe = modern.ModernRecipe.quick() if quick else modern.ModernRecipe.full()
     if args.epochs:
         recipe = recipe.with_(epochs=args.epochs)
@@ -59,8 +62,7 @@ def _train_modern(args) -> int:
           f"({log['precision']})")
     print(f"Saved {out}")
     print(f"The demo now uses: {files.choose_model().description}")
-    if dataset.source == "sample":
-        print("Note: trained on synthetic sample faces only; expect poor predictions on real faces.")
+    _note_if_sample(dataset)
     return 0
 
 
