@@ -107,7 +107,8 @@ def test_browser_widget_message_round_trip(predictor, astronaut_frame):
     demo.widget.send = lambda content, buffers=None: sent.append(content)
     jpeg = cv2.imencode(".jpg", cv2.resize(astronaut_frame, (320, 240)))[1].tobytes()
     demo._on_msg(demo.widget, {"type": "frame", "width": 320, "height": 240}, [memoryview(jpeg)])
-    demo._on_msg(demo.widget, {"type": "something else"}, [])
-    assert len(sent) == 1 and sent[0]["faces"] and demo.widget.frames == 1
+    demo._on_msg(demo.widget, {"type": "something else"}, [])   # a type the page never sends: refused, not run
+    assert len(sent) == 2 and sent[0]["faces"] and demo.widget.frames == 1
+    assert sent[1] == {"type": "refused", "error": "Refused a message this page does not send."}
     js = demo.widget._esm if isinstance(demo.widget._esm, str) else open(demo.widget._esm).read()
     assert "getUserMedia" in js and "model.send" in js
