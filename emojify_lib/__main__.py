@@ -16,7 +16,13 @@ def _train(args) -> int:
     """``train``: on this machine, or (``--workers``/``--index`` or ``TF_CONFIG``) as one worker of a cluster."""
     import os
 
-    if args.workers or args.index is not None or os.environ.get("TF_CONFIG"):  # several machines
+    cluster = bool(args.workers or args.index is not None or os.environ.get("TF_CONFIG"))  # several machines
+    if args.model is None:  # lesson 08's network trains on one machine; a cluster trains the classic CNN
+        args.model = "classic" if cluster else "modern"
+    if cluster:
+        if args.model == "modern":
+            raise EmojifyError("lesson 08's modern network trains on one machine; train --workers with --model "
+                               "classic or strong")
         return _train_on_cluster(args)
     from .model import networks, training
 
@@ -44,9 +50,9 @@ def _train_modern(args) -> int:
     figures."""
     from .model import files, modern, training
 
-    if args.recipe == "long" or args.workers:
-        raise EmojifyError("the modern network trains with its own recipe on one machine; --recipe long and "
-                           "--workers are for --model classic or strong")
+    if args.recipe == "long":
+        raise EmojifyError("the modern network trains with its own recipe; --recipe long is for --model classic "
+                           "or strong")
     dataset, _ = training.data_and_recipe(args.source, args.data, None, quick=args.quick)
     quick = args.recipe == "quick" or (args.recipe is None and dataset.source == "sample")  # quick mode: the sample
     recipe = modern.ModernRecipe.quick() if quick else modern.ModernRecipe.full()
@@ -181,10 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", metavar="PATH", help="fer2013.csv or a folder with train/ and test/ (default: data/)")
     p.add_argument("--source", choices=["auto", "fer2013", "sample"], default="auto",
                    help="which data: auto = FER2013 when found, else the sample (default: auto)")
-    p.add_argument("--model", default="modern",  # checked in _train by networks.check_model_name
+    p.add_argument("--model", default=None,  # checked in _train by networks.check_model_name
                    help="modern = lesson 08's CNN and recipe (batch norm, augmentation, label smoothing, AdamW, "
                         "flip averaging; about 30 min on FER2013 on a 2-core CPU); classic = the classic Emojify "
-                        "CNN (lesson 05's recipe); strong = deeper VGG-style CNN (default: modern)")
+                        "CNN (lesson 05's recipe); strong = deeper VGG-style CNN (default: modern on one machine, classic "
+                        "with --workers)")
     p.add_argument("--recipe", choices=["quick", "full", "long"], default=None,
                    help="full = 10 epochs, warm-up + cosine learning rate, the CPU default; long = 60 epochs with "
                         "augmentation and a plateau schedule, for a GPU; quick = 4 epochs (default: full, or "
