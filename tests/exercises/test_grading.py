@@ -104,7 +104,7 @@ def test_score_line_counts_passed_failed_and_never_run(lesson, capsys):
 def test_every_lesson_has_registered_exercises():
     from emojify_lib import exercises
 
-    lessons = ["01", "02", "03", "04", "05", "05b", "06", "07"]
+    lessons = ["01", "02", "03", "04", "05", "05b", "06", "07", "08"]
     assert all(callable(getattr(exercises, f"lesson{n}").score) for n in lessons)  # imported on first use
     assert sorted(_grading.EXERCISES) == lessons
     # one grader module per lesson notebook
