@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -75,7 +75,6 @@ class ModernRecipe:
     precision: str = "auto"
     widths: tuple = (32, 64, 128, 256)
     blocks: tuple = (1, 2, 2, 2)
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         if self.precision not in ("auto", "float32", "bfloat16"):
