@@ -77,11 +77,16 @@ def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: 
                     time.sleep(0.5)
             yield url
         finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
+
+
+def stop(proc: subprocess.Popen, seconds: float = 15) -> None:
+    """Ask a server process to end (SIGTERM); kill it when it has not ended after ``seconds``."""
+    proc.terminate()
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @contextlib.contextmanager

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from emojify_lib.testing import copy_reference
-from browser_harness import free_port, headless_chromium, write_y4m
+from browser_harness import free_port, headless_chromium, stop, write_y4m
 
 ROOT = Path(__file__).resolve().parents[2]
 LESSON = ROOT / "notebooks" / "07_live_emoji_demo.ipynb"
@@ -65,11 +65,7 @@ def lab(tmp_path_factory, reference_model_path):
         proc.kill()
         pytest.fail("JupyterLab did not start: " + (work / "lab.log").read_text()[-2000:])
     yield url, work
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop(proc)
     log.close()
 
 

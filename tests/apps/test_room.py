@@ -23,7 +23,7 @@ import uuid
 import cv2
 import pytest
 
-from browser_harness import APP_NOTEBOOK, ROOT, free_port, headless_chromium, poll, write_y4m
+from browser_harness import APP_NOTEBOOK, ROOT, free_port, headless_chromium, poll, stop, write_y4m
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"
@@ -80,11 +80,7 @@ def room(tmp_path_factory, astronaut_frame):
             yield {"driver": driver, "url": url, "tmp": tmp, "work": work, "models": models,
                    "downloads": downloads, "log": log_path}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
