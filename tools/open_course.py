@@ -16,6 +16,8 @@ import socket
 import sys
 from pathlib import Path
 
+from emojify_lib.apps.serving import LAB_SETTINGS
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -34,7 +36,7 @@ def free_port(start: int) -> int:
 def command(folder: Path, port: int, token: str, as_root: bool, browser: bool) -> list[str]:
     jupyter = Path(sys.executable).with_name("jupyter")
     cmd = [str(jupyter) if jupyter.exists() else "jupyter", "lab", str(folder), f"--port={port}",
-           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}"]
+           "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", *LAB_SETTINGS]
     if as_root:
         cmd.append("--allow-root")
     if not browser:

@@ -1,1 +1,2 @@
-"""Interfaces: notebook ``widgets`` and the Tk ``window`` (the CLI is ``__main__``); they import ``live`` and below."""
+"""Interfaces: notebook ``widgets``, the Tk ``window``, the page servers (``serving`` for ``make app``, ``room``) (the CLI
+is ``__main__``); they import ``live`` and below."""

@@ -33,6 +33,7 @@ from pathlib import Path
 from traitlets import Integer, Unicode
 
 from ..core import config
+from .serving import PAGE_SETTINGS
 
 #: How many visitors (pages, one kernel each) may have the camera open at once, by default.
 MAX_VISITORS = 6  # each page is a kernel of about 0.9 GB (TensorFlow + the model), measured here
@@ -235,6 +236,7 @@ def voila_arguments(notebook: str | Path, *, ip: str, port: int, token: str, cer
         "--VoilaConfiguration.show_tracebacks=False",                # errors stay in this terminal
         "--VoilaConfiguration.file_denylist=.*",                     # no file of the page's folder is served
         "--VoilaConfiguration.allow_template_override=NO", "--VoilaConfiguration.allow_theme_override=NO",
+        *PAGE_SETTINGS,                                              # as `make app`: answers leave at once
     ]
 
 
