@@ -14,7 +14,7 @@ import numpy as np
 from ..core import config
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS, NUM_CLASSES
 from ..core.images import SIZE, as_batch, as_gray
-from .faces import FaceDetector, crop_faces
+from .faces import STILL_PATCH, FaceDetector, crop_faces, face_patches, faces_moved, largest_first_order
 from .tracking import FaceTracker
 
 
@@ -92,8 +92,10 @@ class EmotionPredictor:
     ``backend``: ``"tf"`` runs the model as a traced ``tf.function``; ``"tflite"`` converts it once to
     TensorFlow Lite and runs it with XNNPACK, the fastest path on a CPU. ``detect_every``: run the full face
     detector (the slowest step) on every n-th frame only; in between, look for the known faces only near where
-    they were (:meth:`~emojify_lib.live.faces.FaceDetector.detect_near`, several times cheaper), so boxes follow
-    moving faces and new faces appear within n frames; the faces are cropped and classified on every frame.
+    they were (:meth:`~emojify_lib.live.faces.FaceDetector.detect_near`, several times cheaper), and only for the
+    faces that moved (:func:`~emojify_lib.live.faces.faces_moved`: a 12×12 patch of the box compared with the one
+    from when the box was last found; a face that sits still keeps its box), so boxes follow moving faces and new
+    faces appear within n frames; the faces are cropped and classified on every frame.
     """
 
     def __init__(self, model, detector: FaceDetector | None = None, smoothing: float = 0.0,
@@ -108,7 +110,9 @@ class EmotionPredictor:
         self.backend = backend
         if detect_every < 1:
             raise ValueError(f"detect_every must be 1 or more, got {detect_every}")
-        self.detect_every, self._frames_since_detect, self._boxes = detect_every, 0, np.zeros((0, 4), np.int32)
+        self.detect_every, self._frames_since_detect = detect_every, 0
+        self._boxes = np.zeros((0, 4), np.int32)  # the faces of the last frame, largest first
+        self._patches = np.zeros((0, STILL_PATCH, STILL_PATCH), np.float32)  # each box's patch when last found
         self.detector = detector or FaceDetector()
         self._classify = _tflite_function(model) if backend == "tflite" else _tf_function(model)
 
@@ -147,19 +151,33 @@ class EmotionPredictor:
         """Detect, crop and classify every face of a frame (any picture
         :func:`~emojify_lib.core.images.as_gray` accepts). Largest face first."""
         gray = as_gray(frame, "frame")  # once: the detector and the cropper both read this copy
-        if self._frames_since_detect % self.detect_every == 0 or len(self._boxes) == 0:
-            boxes = self.detector.detect(gray)
-            self._frames_since_detect = 0
-        else:  # between full detections, look for the known faces only near where they were
-            boxes = self.detector.detect_near(gray, self._boxes)
-        self._frames_since_detect += 1
-        self._boxes = boxes
+        boxes = self.find_faces(gray)
         probs = self.classify(crop_faces(gray, boxes, self.margin))
         return [FacePrediction(tuple(int(v) for v in box), EMOTIONS[int(np.argmax(p))], p, track)
                 for box, (track, p) in zip(boxes, self.tracker.update(boxes, probs))]
 
+    def find_faces(self, frame) -> np.ndarray:
+        """The face boxes of the next frame of the video, ``int32 (K, 4)`` largest first, as :meth:`predict` finds
+        them: a full detection on every ``detect_every``-th frame (or when no face is known); in between, the known
+        faces that moved looked for again near their last box, the others kept where they were."""
+        gray = as_gray(frame, "frame")
+        if self._frames_since_detect % self.detect_every == 0 or len(self._boxes) == 0:
+            boxes = self.detector.detect(gray)
+            patches = face_patches(gray, boxes)
+            self._frames_since_detect = 0
+        else:  # between full detections, look again near where they were for the faces that moved
+            boxes, patches = self._boxes.copy(), self._patches.copy()
+            for i in np.flatnonzero(faces_moved(patches, face_patches(gray, boxes))):
+                boxes[i] = self.detector.detect_near(gray, boxes[i:i + 1])[0]
+                patches[i] = face_patches(gray, boxes[i:i + 1])[0]
+            order = largest_first_order(boxes)
+            boxes, patches = boxes[order], patches[order]
+        self._frames_since_detect += 1
+        self._boxes, self._patches = boxes, patches
+        return boxes
+
     def reset(self) -> None:
         """Forget the faces followed so far (call when the video jumps or the camera changes)."""
         self.tracker.reset()
-        self._boxes = np.zeros((0, 4), np.int32)
+        self._boxes, self._patches = self._boxes[:0], self._patches[:0]
         self._frames_since_detect = 0

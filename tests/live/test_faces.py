@@ -5,7 +5,7 @@ from emojify_lib.testing import ASTRONAUT_FACE, lfw_faces_frame
 
 from emojify_lib.core.errors import ImageError, ModelError
 from emojify_lib.core.images import as_gray
-from emojify_lib.live.faces import FaceDetector, crop_faces
+from emojify_lib.live.faces import STILL_PATCH, FaceDetector, crop_faces, face_patches, faces_moved
 
 
 def _iou(a, b):
@@ -92,3 +92,52 @@ def test_detector_is_built_once_and_reused(detector, astronaut_frame):
     for _ in range(3):
         detector.detect(astronaut_frame)
     assert detector.cascade is cascade
+
+
+def _shifted(frame, dx, dy):
+    """The frame moved right by ``dx`` and down by ``dy`` pixels (edges repeated): a face that moved."""
+    import cv2
+    return cv2.warpAffine(frame, np.float32([[1, 0, dx], [0, 1, dy]]), frame.shape[1::-1],
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def _centre(box):
+    return np.array([box[0] + box[2] / 2, box[1] + box[3] / 2])
+
+
+@pytest.mark.parametrize("dx,dy", [(16, 8), (-12, -10)])
+def test_detect_near_follows_moved_faces(detector, astronaut_frame, dx, dy):
+    for frame in (astronaut_frame, lfw_faces_frame(3)):
+        before = detector.detect(frame)
+        moved = _shifted(frame, dx, dy)
+        after = detector.detect_near(moved, before)
+        assert after.shape == before.shape and after.dtype == np.int32
+        truth = detector.detect(moved)  # where a full detection puts the moved faces
+        assert len(truth) == len(before)
+        for old, new in zip(sorted(before.tolist()), sorted(after.tolist())):
+            assert np.abs(_centre(new) - _centre(old) - [dx, dy]).max() <= 0.06 * old[2], (old, new)
+            assert max(_iou(new, t) for t in truth) > 0.75, (new, truth)
+
+
+def test_detect_near_keeps_the_box_of_a_face_it_cannot_find(detector, astronaut_frame):
+    boxes = detector.detect(astronaut_frame)
+    blank = np.full_like(astronaut_frame, 90)
+    np.testing.assert_array_equal(detector.detect_near(blank, boxes), boxes)
+    assert detector.detect_near(astronaut_frame, np.zeros((0, 4))).shape == (0, 4)
+
+
+def test_faces_moved_sees_a_one_pixel_move_not_noise_or_brightness(detector, astronaut_frame):
+    for frame in (astronaut_frame, lfw_faces_frame(3)):
+        gray = as_gray(frame)
+        boxes = detector.detect(gray)
+        before = face_patches(gray, boxes)
+        assert before.shape == (len(boxes), STILL_PATCH, STILL_PATCH) and before.dtype == np.float32
+        noise = np.random.default_rng(0).normal(0, 6, gray.shape)  # a camera's noise, σ = 6 grey levels
+        noisy = np.clip(gray + noise, 0, 255).astype(np.uint8)
+        brighter = np.clip(gray.astype(int) + 12, 0, 255).astype(np.uint8)
+        for still in (gray, noisy, brighter):
+            assert not faces_moved(before, face_patches(still, boxes)).any()
+        for dx, dy in ((1, 0), (0, 1), (-1, 0)):
+            assert faces_moved(before, face_patches(_shifted(gray, dx, dy), boxes)).all(), (dx, dy)
+    outside = face_patches(as_gray(astronaut_frame), [(700, 10, 50, 50)])
+    assert np.isnan(outside).all() and faces_moved(outside, outside).all()  # nothing to compare: look again

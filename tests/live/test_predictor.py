@@ -6,7 +6,10 @@ from emojify_lib.testing import lfw_faces_frame
 from emojify_lib.model import networks
 from emojify_lib.core.emotions import EMOTIONS
 from emojify_lib.core.errors import ImageError, ModelError
+from emojify_lib.live.faces import FaceDetector
 from emojify_lib.live.predictor import EmotionPredictor
+from emojify_lib.live.session import LIVE_SETTINGS
+from emojify_lib.live.sources import sample_frames
 
 
 @pytest.fixture(scope="module")
@@ -35,31 +38,65 @@ def test_tflite_backend_gives_the_same_probabilities(classic_model, predictor):
         EmotionPredictor(classic_model, backend="onnx")
 
 
-def test_detect_every_reuses_boxes_between_detections(classic_model, astronaut_frame):
-    from emojify_lib.live.faces import FaceDetector
+class CountingDetector(FaceDetector):
+    """A real detector that counts its full detections and the faces it looks for near their boxes."""
 
-    calls, near = [], []
+    def __init__(self):
+        super().__init__()
+        self.full, self.near = 0, 0
 
-    class CountingDetector(FaceDetector):
-        def detect(self, frame):
-            calls.append(1)
-            return super().detect(frame)
+    def detect(self, frame):
+        self.full += 1
+        return super().detect(frame)
 
-        def detect_near(self, frame, boxes, **kwargs):
-            near.append(1)
-            return super().detect_near(frame, boxes, **kwargs)
+    def detect_near(self, frame, boxes, **kwargs):
+        self.near += len(boxes)
+        return super().detect_near(frame, boxes, **kwargs)
 
-    p = EmotionPredictor(classic_model, detector=CountingDetector(), detect_every=3)
+
+def test_detect_every_looks_again_only_for_faces_that_moved(classic_model, astronaut_frame):
+    detector = CountingDetector()
+    p = EmotionPredictor(classic_model, detector=detector, detect_every=3)
     results = [p.predict(astronaut_frame) for _ in range(7)]
-    assert len(calls) == 3 and all(len(r) == 1 for r in results)  # full detections on frames 0, 3, 6
-    assert len(near) == 4  # in between, only near the face already found
+    assert detector.full == 3 and all(len(r) == 1 for r in results)  # full detections on frames 0, 3, 6
+    assert detector.near == 0 and len({r[0].box for r in results}) == 1  # a still face keeps its box
+    p.reset()
+    walk = [np.roll(astronaut_frame, 3 * i, axis=1) for i in range(7)]  # 3 pixels to the right every frame
+    boxes = [p.find_faces(frame) for frame in walk]
+    assert detector.full == 6 and detector.near == 4  # the moving face is looked for on every frame between
+    assert [b[0][0] - boxes[0][0][0] for b in boxes] == pytest.approx([3 * i for i in range(7)], abs=4)
     p.reset()
     blank = np.zeros_like(astronaut_frame)
     for _ in range(3):
         p.predict(blank)
-    assert len(calls) == 6  # with no face to follow, it looks on every frame
+    assert detector.full == 9  # with no face to follow, it looks on every frame
     with pytest.raises(ValueError, match="detect_every"):
         EmotionPredictor(classic_model, detect_every=0)
+
+
+def test_live_settings_follow_moving_faces_and_find_the_same_ones(classic_model):
+    """The sample video (the astronaut drifting up to 6 px a frame, then three faces): with the live settings the
+    boxes stay on the faces a full detection finds on every frame, although it runs only on every 4th."""
+    frames = sample_frames(90)[:64]
+    full = FaceDetector()
+    truth = [full.detect(f) for f in frames]
+    detector = CountingDetector()
+    live = EmotionPredictor(classic_model, detector=detector, **{**LIVE_SETTINGS, "backend": "tf"})
+    off, reused_off = [], []
+    for i, (frame, faces) in enumerate(zip(frames, truth)):
+        boxes = live.find_faces(frame)
+        assert len(boxes) == len(faces), i
+        last_full = truth[i - i % LIVE_SETTINGS["detect_every"]]
+        for box in faces:  # each face's distance to the nearest box, in face widths
+            off.append(min(_off(box, b) for b in boxes))
+            reused_off.append(min(_off(box, b) for b in last_full))
+    assert detector.full < len(frames) / 3 and detector.near > 30
+    assert max(reused_off) > 0.12  # the faces move: boxes kept from the last full detection would lag behind
+    assert max(off) < 0.06
+
+
+def _off(a, b):
+    return max(abs(a[0] + a[2] / 2 - b[0] - b[2] / 2), abs(a[1] + a[3] / 2 - b[1] - b[3] / 2)) / a[2]
 
 
 def test_predict_astronaut(predictor, astronaut_frame):
