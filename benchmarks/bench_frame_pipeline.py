@@ -42,7 +42,7 @@ from emojify_lib.live.sources import sample_frames  # noqa: E402
 from emojify_lib.testing import astronaut_640x480, lfw_faces_frame  # noqa: E402
 
 N_FRAMES = 40
-ROUNDS = 3  # passes over the frames for each of our settings, taking turns (the best pass counts)
+ROUNDS = 5  # passes over the frames for each of our settings, taking turns (the best pass counts)
 PREVIOUS_LIVE = {"smoothing": 0.6, "backend": "tflite", "detect_every": 2}
 
 
