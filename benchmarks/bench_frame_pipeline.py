@@ -13,10 +13,11 @@ faces from scikit-image, frames per second for:
     script into a throw-away virtual environment when possible (it is not a dependency of emojify).
 (a) and (b) use the model the demo really uses: the reference model (``models/reference.keras``, a mini-Xception
 trained on FER2013). Faces found on the same frames are counted for every setting (full detection on every frame,
-the previous live settings, the live settings now), on the benchmark frames and on the 90 moving sample frames,
-so a faster detector that loses faces shows up; on the moving frames, how far each setting's boxes lie from the full
-detection's, and the frames/s of the three live settings there too (the benchmark frames repeat one picture, where
-a face never moves). The note of every timing row holds ``/proc/loadavg``.
+the previous live settings, the live settings now), on the benchmark frames and on two videos where faces move (the
+90 sample frames: the astronaut drifting, then three still faces; the three LFW faces drifting together), so a
+faster detector that loses faces shows up; on those videos also how far each setting's boxes lie from the full
+detection's, and the frames/s of the live settings (the benchmark frames repeat one picture, where a face never
+moves). The note of every timing row holds ``/proc/loadavg``.
 """
 from __future__ import annotations
 
@@ -94,6 +95,36 @@ def box_error(predictor, frames, truth) -> tuple[float, float]:
             errors.append(min((np.hypot(fx + fw / 2 - x - w / 2, fy + fh / 2 - y - h / 2) / w
                                for fx, fy, fw, fh in found), default=np.inf))
     return float(np.mean(errors)), float(np.max(errors))
+
+
+def drifting(n: int) -> list[np.ndarray]:
+    """``n`` frames of the three LFW faces drifting together, up to 5 px a frame across and 3 px up and down."""
+    frame = lfw_faces_frame(3)
+    out = []
+    for i in range(n):
+        dx, dy = 25 * np.sin(2 * np.pi * i / 32), 8 * np.sin(2 * np.pi * i / 20)
+        out.append(cv2.warpAffine(frame, np.float32([[1, 0, dx], [0, 1, dy]]), (frame.shape[1], frame.shape[0]),
+                                  borderMode=cv2.BORDER_REPLICATE))
+    return out
+
+
+def moving_rows(res: Results, label: str, frames, settings) -> None:
+    """Faces found, how far the boxes lie from a full detection's, and frames/s, of each live setting on ``frames``
+    (faces that move: the benchmark frames repeat one picture, where a face never moves)."""
+    counts = {name: faces_found(p, frames) for name, p in settings}
+    res.add(f"{label}: faces found", counts["live settings now"], "faces",
+            "; ".join(f"{k}: {v}" for k, v in counts.items()))
+    full = settings[0][1]
+    full.reset()
+    truth = [full.find_faces(f) for f in frames]
+    errors = {name: box_error(p, frames, truth) for name, p in settings[1:]}
+    res.add(f"{label}: box centre off the full detection's (live settings now)", errors["live settings now"][0],
+            "face widths", "mean (largest): " + "; ".join(f"{k}: {m:.3f} ({x:.3f})" for k, (m, x) in errors.items()))
+    best = best_fps([p for _, p in settings[1:]], frames)
+    rates = {name: best[p] for name, p in settings[1:]}
+    for name, rate in rates.items():
+        res.add(f"{label}: ours, {name}", rate, "frames/s",
+                f"{rate / rates['previous live settings']:.2f}× the previous live settings; loadavg {loadavg()}")
 
 
 def classic_loop(model):
@@ -194,23 +225,10 @@ def main() -> Results:
                "ours, previous live settings (TFLite, detect every 2nd frame, boxes reused)": previous,
                "ours, issue 21's live settings (TFLite, detect every 4th frame, near every face between)": issue21,
                "ours, live demo settings (TFLite, detect every 4th frame, near the faces that moved between)": live}
-    moving = sample_frames(90)
     settings = (("full detection on every frame", full), ("previous live settings", previous),
                 ("issue 21's live settings", issue21), ("live settings now", live))
-    counts = {name: faces_found(p, moving) for name, p in settings}
-    res.add("faces found on the 90 moving sample frames", counts["live settings now"], "faces",
-            "; ".join(f"{k}: {v}" for k, v in counts.items()))
-    full.reset()
-    truth = [full.find_faces(f) for f in moving]
-    errors = {name: box_error(p, moving, truth) for name, p in settings[1:]}
-    res.add("90 moving sample frames: box centre off the full detection's (live settings now)",
-            errors["live settings now"][0], "face widths",
-            "mean (largest): " + "; ".join(f"{k}: {m:.3f} ({x:.3f})" for k, (m, x) in errors.items()))
-    best = best_fps([p for _, p in settings[1:]], moving)  # the astronaut drifts, then three faces stay still
-    rates = {name: best[p] for name, p in settings[1:]}
-    for name, rate in rates.items():
-        res.add(f"90 moving sample frames: ours, {name}", rate, "frames/s",
-                f"{rate / rates['previous live settings']:.2f}× the previous live settings; loadavg {loadavg()}")
+    for label, frames in (("90 moving sample frames", sample_frames(90)), ("3 faces (lfw) drifting", drifting(40))):
+        moving_rows(res, label, frames, settings)
     for label, frames in (("1 face (astronaut)", one_face), ("3 faces (lfw)", three_faces)):
         found = {name: faces_found(p, frames) for name, p in (("full detection on every frame", full),
                                                                ("before (previous live settings)", previous),
