@@ -1,13 +1,27 @@
-"""Group 6 — the browser demo end to end, in real headless Chromium: the app page (``page/emoji_camera.ipynb``
-served by Voilà, as ``make app`` does) with Chromium's fake camera playing the astronaut photo at 30 frames/s, and
-the reference model. After a warm-up it counts the kernel's answers the widget received over ``SECONDS`` and reads
-the median round trip the widget itself shows (frame sent → answer back, last 50 frames). One frame is in flight
-at a time, so answers/s ≈ min(camera rate, 1000 / round trip).
+"""Group 8 — the browser demo end to end, in real headless Chromium: the app page (``page/emoji_camera.ipynb``
+served by Voilà as ``make app`` does, :mod:`emojify_lib.apps.serving`) with Chromium's fake camera playing the
+astronaut photo at 30 frames/s, and the reference model. After a warm-up it counts the kernel's answers the widget
+received over ``SECONDS`` and reads the medians the widget itself keeps over its last 50 answers: the round trip
+(frame sent → answer back) and where a frame's time goes — the browser's JPEG encode, the trip to the kernel
+(browser → Jupyter server → ZMQ → the widget's handler), the kernel's step, the trip back, the drawing. The kernel
+stamps when it received the frame and when it replied; page and kernel share this machine's clock.
+
+Four settings side by side in one run, so the gains are measured, not assumed:
+
+* Jupyter server's stock kernel websocket (Nagle's algorithm on, as on a JupyterHub or Colab we do not configure),
+  one frame in flight: the demo as it was;
+* stock websocket, up to two frames in flight (the page sends a second frame while the first is being answered,
+  when its round trip is longer than the camera's gap between pictures): what the page alone gains where the
+  server is not ours;
+* our page server's websocket (TCP_NODELAY, :class:`~emojify_lib.apps.serving.PromptWebsocketConnection`), one
+  frame in flight;
+* ours, up to two frames in flight: the shipped setting, the ``browser demo:`` line.
 
 Run it in the same run as group 1 (``python benchmarks/run_all.py bench_frame_pipeline bench_browser``).
 """
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
@@ -23,6 +37,49 @@ from browser_harness import headless_chromium, poll, serve_app, write_y4m  # noq
 
 SECONDS = 20
 ROOT_JS = "return document.querySelector('.emojify-root')"
+STOCK = "--Voila.kernel_websocket_connection_class=" \
+        "jupyter_server.services.kernels.connection.channels.ZMQChannelsWebsocketConnection"
+#: (label, Voilà settings added to make app's, frames in flight)
+SETTINGS = [("stock websocket, 1 frame in flight (before)", (STOCK,), 1),
+            ("stock websocket, up to 2 frames in flight", (STOCK,), 2),
+            ("our page server, 1 frame in flight", (), 1),
+            ("our page server, up to 2 frames in flight (make app now)", (), 2)]
+HOPS = [("encodeMs", "browser JPEG encode"), ("upMs", "browser → kernel"), ("kernelMs", "kernel step"),
+        ("downMs", "kernel → browser"), ("drawMs", "browser drawing"), ("jpegKb", "JPEG size (kB)")]
+
+
+def page(folder: Path, in_flight: int) -> Path:
+    """The app page with ``in_flight`` set (the page itself cannot set it: it is not one of its settable values)."""
+    nb = json.loads((Path(__file__).resolve().parents[1] / "page" / "emoji_camera.ipynb").read_text())
+    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
+    code["source"] = ["from emojify_lib.apps.widgets import BrowserCameraDemo\n",
+                      f"BrowserCameraDemo(in_flight={in_flight})\n"]
+    path = folder / "emoji_camera.ipynb"
+    path.write_text(json.dumps(nb))
+    return path
+
+
+def measure(tmp: Path, models: Path, y4m: Path, extra: tuple, in_flight: int, n: int) -> dict:
+    work, pages = tmp / f"work{n}", tmp / f"page{n}"
+    work.mkdir()
+    pages.mkdir()
+    notebook = page(pages, in_flight)
+    with serve_app(work, models, notebook=notebook, extra=extra) as url, \
+            headless_chromium(y4m, tmp / f"profile{n}") as driver:
+        driver.get(url)
+        poll(driver, "return document.querySelector('.emojify-start')", 180, "the app page")
+        driver.execute_script("document.querySelector('.emojify-start').click()")
+        name = poll(driver, "return document.querySelector('.emojify-name').textContent.startsWith('Happy') && "
+                            "document.querySelector('.emojify-name').textContent", 90, "the happy emoji")
+        time.sleep(5)  # warm-up: TFLite planned, caches filled
+        count = f"{ROOT_JS}.dataset.answers"
+        start, n0 = time.perf_counter(), int(driver.execute_script(count))
+        time.sleep(SECONDS)
+        n1, seconds = int(driver.execute_script(count)), time.perf_counter() - start
+        stats = {k: float(v) for k, v in driver.execute_script(f"{ROOT_JS}.dataset").items()}
+        stats.update(rate=(n1 - n0) / seconds, answers=n1 - n0, seconds=seconds, name=name,
+                     shown=driver.execute_script("return document.querySelector('.emojify-fps').textContent"))
+    return stats
 
 
 def main() -> Results:
@@ -32,32 +89,29 @@ def main() -> Results:
         raise SystemExit(f"no reference model at {reference}: run `python -m emojify_lib reference` first")
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        models, work = tmp / "models", tmp / "work"
+        models = tmp / "models"
         models.mkdir()
-        work.mkdir()
         for suffix in (".keras", ".json"):
             shutil.copy(reference.with_suffix(suffix), models)
         y4m = write_y4m(tmp / "face.y4m", astronaut_640x480())
-        with serve_app(work, models) as url, headless_chromium(y4m, tmp / "profile") as driver:
-            driver.get(url)
-            poll(driver, "return document.querySelector('.emojify-start')", 180, "the app page")
-            driver.execute_script("document.querySelector('.emojify-start').click()")
-            name = poll(driver, "return document.querySelector('.emojify-name').textContent.startsWith('Happy') && "
-                                "document.querySelector('.emojify-name').textContent", 90, "the happy emoji")
-            time.sleep(5)  # warm-up: TFLite planned, caches filled
-            count = f"{ROOT_JS}.dataset.answers"
-            start, n0 = time.perf_counter(), int(driver.execute_script(count))
-            time.sleep(SECONDS)
-            n1, seconds = int(driver.execute_script(count)), time.perf_counter() - start
-            rtt = float(driver.execute_script(f"{ROOT_JS}.dataset.rttMs"))
-            shown = driver.execute_script("return document.querySelector('.emojify-fps').textContent")
-    rate = (n1 - n0) / seconds
-    line = f"browser demo: {rate:.1f} answers/s, median round trip {rtt:.0f} ms"
+        for n, (label, extra, in_flight) in enumerate(SETTINGS):
+            s = measure(tmp, models, y4m, extra, in_flight, n)
+            line = f"{s['rate']:.1f} answers/s, median round trip {s['rttMs']:.0f} ms"
+            hops = "; ".join(f"{what} {s[key]:.1f}" for key, what in HOPS)
+            print(f"{label}: {line} ({hops})", flush=True)
+            note = (f"{s['answers']:.0f} answers in {s['seconds']:.0f} s; medians (ms) {hops}; at most "
+                    f"{s['mostOut']:.0f} frame(s) out at once; widget showed "
+                    f"'{s['shown']}', main face '{s['name']}'; loadavg {loadavg()}")
+            res.add(f"{label}: answers per second", s["rate"], "answers/s", note)
+            res.add(f"{label}: median round trip", s["rttMs"], "ms", "frame sent → answer back, last 50 frames")
+            for key, what in HOPS[:-1]:
+                res.add(f"{label}: {what}", s[key], "ms", "median of the last 50 frames")
+    line = f"browser demo: {s['rate']:.1f} answers/s, median round trip {s['rttMs']:.0f} ms"
     print(line, flush=True)
-    note = (f"{line}; headless Chromium, fake camera 640×480 at 30 frames/s, app page (Voilà), reference model, "
-            f"{n1 - n0} answers in {seconds:.0f} s, widget showed '{shown}', main face '{name}'; loadavg {loadavg()}")
-    res.add("browser demo: answers per second", rate, "answers/s", note + "; target ≥ 20")
-    res.add("browser demo: median round trip", rtt, "ms", "frame sent → answer back, last 50 frames; target < 50 ms")
+    res.add("browser demo: answers per second", s["rate"], "answers/s",
+            f"{line}; headless Chromium, fake camera 640×480 at 30 frames/s, app page (Voilà) as make app serves it, "
+            f"up to 2 frames in flight, reference model, JPEG {s['jpegKb']:.1f} kB; target ≥ 25")
+    res.add("browser demo: median round trip", s["rttMs"], "ms", "frame sent → answer back; target ≤ 25 ms")
     res.save()
     return res
 

@@ -51,8 +51,8 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: float = 90, extra: tuple = ()):
     """Serve ``notebook`` (copied into ``work``, which becomes the kernel's folder) with Voilà on a free localhost
-    port as ``make app`` does (:func:`emojify_lib.apps.serving.app_arguments`; ``extra``: more Voilà settings, later
-    ones win), models read from ``models``; yields the page's URL. The server's log is ``work/voila.log``."""
+    port as ``make app`` does (:func:`emojify_lib.apps.serving.app_arguments`; ``extra``: Voilà settings that replace
+    make app's of the same name, or add to them), models read from ``models``; yields the page's URL. The server's log is ``work/voila.log``."""
     from emojify_lib.apps.serving import app_arguments
 
     work = Path(work)
@@ -62,7 +62,9 @@ def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: 
            "JUPYTER_CONFIG_DIR": str(work / "jupyter-config"), "PYTHONPATH": str(ROOT)}
     log_path = work / "voila.log"
     with open(log_path, "w") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "voila", *app_arguments(notebook.name, port), *extra],
+        replaced = {arg.split("=")[0] for arg in extra}
+        args = [arg for arg in app_arguments(notebook.name, port) if arg.split("=")[0] not in replaced] + list(extra)
+        proc = subprocess.Popen([sys.executable, "-m", "voila", *args],
                                 stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
         url = f"http://127.0.0.1:{port}"
         try:

@@ -5,9 +5,19 @@
 // saves the PNG on its own machine (lesson 07, `make app`) or, in room mode (`make app-room`), sends it back and
 // this page hands it to the visitor as a download, so nothing a visitor sends is kept on the server.
 //
-// Rate: one frame in flight. The next frame leaves as soon as the answer to the last one is back, but no
-// sooner than the camera delivers a new picture (or max_fps, when set). A fast kernel gives a smooth demo;
-// a slow or far-away one (JupyterHub, Colab) gives fewer frames per second, never a growing queue.
+// Rate: a frame leaves when the answer to the last one is back, but no sooner than the camera delivers a new picture
+// (or max_fps, when set). When the round trip is longer than the camera's gap between pictures (a far-away kernel:
+// JupyterHub, Colab), a second frame may leave before the first is answered (`in_flight` = 2, the default): it
+// travels while the kernel works, so answers come up to twice as often. Never more than two: a slow kernel gives
+// fewer frames per second, never a growing queue. Near and fast, the second frame would only wait in the kernel's
+// queue and add to the delay, so it is not sent.
+//
+// Drawing: the kernel sends each face's look (box, colour, emoji square, label and its place, as fractions of the
+// frame: `FaceLook` in emojify_lib/live/overlay.py, the one definition of the overlay); this page only draws it.
+//
+// Timing: each answer carries when the kernel received the frame and when it replied (its clock; on one machine
+// the same as this page's), so the widget shows where a frame's time goes: encoding here, the trip to the kernel,
+// the kernel's work, the trip back, drawing. The medians are in the root element's data-* attributes.
 
 function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -24,8 +34,6 @@ function median(values) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-const COLORS = { angry: "#e63c3c", disgust: "#3caa3c", fear: "#a078c8", happy: "#ffc828", sad: "#3c8cdc",
-                 surprise: "#28c8f0", neutral: "#c8c8c8" };
 const STALL_MS = 3000;   // no answer for this long: say the kernel is slow
 const RESEND_MS = 10000; // no answer for this long: assume it was lost (kernel restarted) and send again
 
@@ -72,74 +80,76 @@ function render({ model, el }) {
 
   const canvas = document.createElement("canvas");
   let stream = null, running = false, timer = null, watchdog = null;
-  let inFlight = false, sentAt = 0, lastSent = 0, minGap = 1000 / 30, lastFaces = [];
-  const rtts = [], kernelMs = [], answers = [];
+  let encoding = false, lastSent = 0, minGap = 1000 / 30;
+  const out = [];  // the frames on their way, oldest first: {sent (ms since the epoch), encode, bytes}
+  const hops = { rtt: [], encode: [], up: [], kernel: [], down: [], draw: [], kb: [] }, answers = [];
+  const clock = () => performance.timeOrigin + performance.now();  // ms since the epoch, as the kernel's time.time()
 
   function say(text, isError = false) {
     status.textContent = text;
     status.classList.toggle("emojify-error", isError);
   }
 
+  function keep(name, value) {  // the last 50 values of a hop, for its median
+    if (!Number.isFinite(value)) return;
+    hops[name].push(value); if (hops[name].length > 50) hops[name].shift();
+  }
+
   function drawFaces(faces) {
     overlay.width = video.clientWidth; overlay.height = video.clientHeight;
-    const ctx = overlay.getContext("2d");
-    ctx.clearRect(0, 0, overlay.width, overlay.height);
-    const covering = coverBox.checked;
-    for (const f of faces) {
-      const [x, y, w, hh] = [f.box[0] * overlay.width, f.box[1] * overlay.height, f.box[2] * overlay.width, f.box[3] * overlay.height];
-      const color = COLORS[f.emotion] || "#ffcc00";
-      ctx.lineWidth = 3; ctx.strokeStyle = color; ctx.strokeRect(x, y, w, hh);
+    const ctx = overlay.getContext("2d"), W = overlay.width, H = overlay.height;
+    ctx.clearRect(0, 0, W, H);
+    for (const f of faces) {  // the kernel's FaceLook, as fractions of the frame
+      ctx.lineWidth = 2; ctx.strokeStyle = f.color;
+      ctx.strokeRect(f.box[0] * W, f.box[1] * H, f.box[2] * W, f.box[3] * H);
       const img = images[f.emotion];
-      if (img && img.complete) {
-        if (covering) {  // the classic fun mode: the emoji hides the face
-          const size = Math.max(w, hh) * 1.15;
-          ctx.drawImage(img, x + (w - size) / 2, y + (hh - size) / 2, size, size);
-        } else {  // on the box's top-right corner, clear of neighbouring faces
-          const size = Math.max(24, hh * 0.45);
-          ctx.drawImage(img, x + w - size * 2 / 3, y - size / 3, size, size);
-        }
-      }
-      // each face's label, under its box (inside it at the bottom edge), drawn last so no emoji hides it
-      const label = `${f.name} ${Math.round(f.score * 100)}%`;
-      ctx.font = `bold ${Math.round(Math.max(12, Math.min(20, w / 8)))}px sans-serif`;
-      const th = parseInt(ctx.font.match(/(\d+)px/)[1], 10) + 8;
-      const top = Math.min(y + hh, overlay.height - th);
-      ctx.fillStyle = color; ctx.fillRect(x, top, ctx.measureText(label).width + 8, th);
-      ctx.fillStyle = "#222"; ctx.fillText(label, x + 4, top + th - 6);
+      if (img && img.complete) ctx.drawImage(img, f.emoji[0] * W, f.emoji[1] * H, f.emoji[2] * W, f.emoji[3] * H);
+      const [lx, top, lh] = [f.label_box[0] * W, f.label_box[1] * H, f.label_box[2] * H];
+      ctx.font = `bold ${Math.max(10, Math.round(lh * 0.62))}px sans-serif`;
+      ctx.fillStyle = f.color; ctx.fillRect(lx, top, ctx.measureText(f.label).width + 8, lh);
+      ctx.fillStyle = "#222"; ctx.fillText(f.label, lx + 4, top + lh * 0.76);
     }
   }
 
   function showStats(now) {
     while (answers.length && now - answers[0] > 2000) answers.shift();  // answers in the last 2 s
     const rate = answers.length > 1 ? (answers.length - 1) * 1000 / (answers[answers.length - 1] - answers[0]) : 0;
-    const rtt = median(rtts), kernel = median(kernelMs);
-    fps.textContent = `${rate.toFixed(1)} frames/s · round trip ${Math.round(rtt)} ms (median; kernel ${Math.round(kernel)} ms)`;
-    root.dataset.fps = rate.toFixed(2); root.dataset.rttMs = rtt.toFixed(1); root.dataset.kernelMs = kernel.toFixed(1);
-    root.dataset.answers = String(Number(root.dataset.answers || 0) + 1);
+    const m = Object.fromEntries(Object.entries(hops).map(([k, v]) => [k, median(v)]));
+    fps.textContent = `${rate.toFixed(1)} frames/s · round trip ${Math.round(m.rtt)} ms (median; kernel ${Math.round(m.kernel)} ms)`;
+    fps.title = `where a frame's time goes (medians, ms): encode ${m.encode.toFixed(1)} · to the kernel ${m.up.toFixed(1)}` +
+      ` · kernel ${m.kernel.toFixed(1)} · back ${m.down.toFixed(1)} · draw ${m.draw.toFixed(1)}; JPEG ${m.kb.toFixed(1)} kB`;
+    const d = root.dataset;
+    d.fps = rate.toFixed(2); d.rttMs = m.rtt.toFixed(1); d.kernelMs = m.kernel.toFixed(1);
+    d.encodeMs = m.encode.toFixed(1); d.upMs = m.up.toFixed(1); d.downMs = m.down.toFixed(1);
+    d.drawMs = m.draw.toFixed(2); d.jpegKb = m.kb.toFixed(1);
+    d.answers = String(Number(d.answers || 0) + 1);
   }
 
   function showResult(msg) {
     if (!running) return;  // the answer to a frame sent just before Stop
-    const now = performance.now();
-    inFlight = false;
-    rtts.push(now - sentAt); if (rtts.length > 50) rtts.shift();  // medians of the last 50 frames
-    if (msg.ms !== undefined) { kernelMs.push(msg.ms); if (kernelMs.length > 50) kernelMs.shift(); }
-    answers.push(now);
+    const frame = out.shift();  // the kernel answers in the order frames were sent
+    if (!frame) return;  // an answer to a frame given up on (see checkStall)
+    const now = clock();
+    keep("rtt", now - frame.sent); keep("encode", frame.encode); keep("kb", frame.bytes / 1024);
+    keep("kernel", msg.ms); keep("up", msg.received - frame.sent); keep("down", now - msg.replied);
+    answers.push(performance.now());
     if (msg.error) { say(msg.error, true); }
-    lastFaces = msg.faces || [];
-    drawFaces(lastFaces);
-    if (lastFaces.length) {
-      if (images[lastFaces[0].emotion]) emoji.src = images[lastFaces[0].emotion].src;
+    const faces = msg.faces || [], drawStart = performance.now();
+    drawFaces(faces);
+    keep("draw", performance.now() - drawStart);
+    if (faces.length) {
+      const main = faces[0];
+      if (images[main.emotion]) emoji.src = images[main.emotion].src;
       emoji.style.visibility = "visible";
-      name.textContent = `${lastFaces[0].name} (${Math.round(lastFaces[0].score * 100)}%)`;
-      bars.replaceChildren(...msg.names.map((n, i) => h("div", { class: "emojify-bar" },
-        h("span", {}, n), h("span", { class: "emojify-fill", style: `width:${Math.round(msg.probs[i] * 100)}%` }))));
-      if (!msg.error) say(`Running: ${lastFaces.length} face(s); frames go only to this page's kernel; nothing is stored.`);
+      name.textContent = main.label;
+      bars.replaceChildren(...(model.get("names") || []).map((n, i) => h("div", { class: "emojify-bar" },
+        h("span", {}, n), h("span", { class: "emojify-fill", style: `width:${Math.round((msg.probs || [])[i] * 100) || 0}%` }))));
+      if (!msg.error) say(`Running: ${faces.length} face(s); frames go only to this page's kernel; nothing is stored.`);
     } else if (!msg.error) {
       name.textContent = "no face"; emoji.style.visibility = "hidden";
       say("Running: no face found; frames go only to this page's kernel; nothing is stored.");
     }
-    showStats(now);
+    showStats(performance.now());
     pump();
   }
 
@@ -149,28 +159,35 @@ function render({ model, el }) {
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
   }
 
-  // Send the next frame if none is in flight and the camera has had time to deliver a new picture.
+  // Send the next frame if fewer than `in_flight` are on their way and the camera has had time to deliver a new
+  // picture.
   function pump() {
     clearTimeout(timer);
-    if (!running || inFlight) return;
     const cap = model.get("max_fps") > 0 ? 1000 / model.get("max_fps") : minGap;
+    const far = median(hops.rtt) > cap;  // answers take longer than the camera's gap between pictures
+    const limit = model.get("in_flight") >= 2 && far ? 2 : 1;
+    if (!running || encoding || out.length >= limit) return;
     const wait = lastSent + cap - performance.now();
     if (wait > 1) { timer = setTimeout(pump, wait); return; }
     if (video.readyState < 2 || !video.videoWidth) { timer = setTimeout(pump, 30); return; }
-    inFlight = true; lastSent = performance.now();
+    encoding = true; lastSent = performance.now();
+    const started = performance.now();
     grab(Math.min(model.get("send_width"), video.videoWidth)).then(async (blob) => {
+      encoding = false;
       if (!running) return;
-      if (!blob) { inFlight = false; timer = setTimeout(pump, 30); return; }
+      if (!blob) { timer = setTimeout(pump, 30); return; }
       const buffer = await blob.arrayBuffer();
-      sentAt = performance.now();  // the round trip counts from here: encoding is the browser's own time
+      out.push({ sent: clock(), encode: performance.now() - started, bytes: buffer.byteLength });
       model.send({ type: "frame" }, undefined, [buffer]);
+      root.dataset.mostOut = String(Math.max(Number(root.dataset.mostOut || 0), out.length));
+      pump();  // a second frame may go now, once the camera has a new picture
     });
   }
 
   function checkStall() {
-    if (!running || !inFlight || !sentAt) return;
-    const late = performance.now() - sentAt;
-    if (late > RESEND_MS) { inFlight = false; say("No answer from the kernel for 10 s: sending a new frame…", true); pump(); }
+    if (!running || !out.length) return;
+    const late = clock() - out[0].sent;
+    if (late > RESEND_MS) { out.length = 0; say("No answer from the kernel for 10 s: sending a new frame…", true); pump(); }
     else if (late > STALL_MS) say(`Waiting for the kernel (${(late / 1000).toFixed(0)} s): it is busy or far away…`);
   }
 
@@ -206,8 +223,9 @@ function render({ model, el }) {
     minGap = 1000 / (settings.frameRate || 30);  // never faster than the camera makes new pictures
     video.srcObject = stream;
     await video.play().catch(() => {});
-    running = true; inFlight = false; sentAt = 0; lastSent = 0;
-    rtts.length = 0; kernelMs.length = 0; answers.length = 0; root.dataset.answers = "0";
+    running = true; encoding = false; lastSent = 0; out.length = 0;
+    Object.values(hops).forEach((v) => { v.length = 0; }); answers.length = 0;
+    root.dataset.answers = "0"; root.dataset.mostOut = "0";
     stop.disabled = false; snap.disabled = false;
     watchdog = setInterval(checkStall, 1000);
     say("Camera on: sending frames to your kernel…");
@@ -215,7 +233,7 @@ function render({ model, el }) {
   }
 
   function stopCamera() {
-    running = false; inFlight = false;
+    running = false; out.length = 0;
     clearTimeout(timer); clearInterval(watchdog);
     if (stream) stream.getTracks().forEach((t) => t.stop());
     stream = null; video.srcObject = null;
@@ -253,9 +271,9 @@ function render({ model, el }) {
   model.on("change:models", fillPicker);
   model.on("change:model_path", () => { picker.value = model.get("model_path"); });
   coverBox.addEventListener("change", () => {
-    model.set("cover", coverBox.checked); model.save_changes(); drawFaces(lastFaces);
+    model.set("cover", coverBox.checked); model.save_changes();  // the next answer's looks follow it
   });
-  model.on("change:cover", () => { coverBox.checked = model.get("cover"); drawFaces(lastFaces); });
+  model.on("change:cover", () => { coverBox.checked = model.get("cover"); });
   picker.addEventListener("change", () => { model.set("model_path", picker.value); model.save_changes(); });
   snap.addEventListener("click", snapshot);
   start.addEventListener("click", startCamera);

@@ -27,7 +27,7 @@ import numpy as np
 
 from ..core.emotions import DISPLAY_NAMES, EMOTIONS
 from ..core.errors import EmojifyError
-from ..live.overlay import load_emoji
+from ..live.overlay import face_look, load_emoji
 from ..live.session import MAX_FRAME_BYTES, LiveSession, SessionView, Shown, model_choices
 from ..live.sources import SAMPLE_VIDEO, FrameSource, list_cameras, open_source
 
@@ -309,8 +309,10 @@ def _browser_widget_class():
         max_fps = traitlets.Int(0).tag(sync=True)  # 0: as fast as answers come, up to the camera's rate
         send_width = traitlets.Int(320).tag(sync=True)
         note = traitlets.Unicode("").tag(sync=True)
-        frames = traitlets.Int(0).tag(sync=True)
+        in_flight = traitlets.Int(2).tag(sync=True)  # at most this many frames on their way: 1 or 2 (a second
+        # only when the round trip is longer than the camera's gap between pictures)
         emojis = traitlets.Dict({}).tag(sync=True)  # emotion -> PNG data URL, sent once
+        names = traitlets.List([]).tag(sync=True)  # the classes' display names, for the probability bars, sent once
         cover = traitlets.Bool(False).tag(sync=True)
         models = traitlets.List([]).tag(sync=True)  # [[label, key], ...]: ModelPicker.options; a picker if 2+
         model_path = traitlets.Unicode("").tag(sync=True)
@@ -354,11 +356,14 @@ class BrowserCameraDemo(SessionView):
     """Live demo with the camera opened by the browser; the kernel only classifies.
 
     The browser asks for camera permission when Start is pressed, then sends a downscaled JPEG frame
-    (``send_width`` px wide) and sends the next one as soon as the answer is back: one frame in flight, at most
-    the camera's frame rate (or ``max_fps`` when above 0). A fast kernel gives a smooth demo; a slow or remote one
-    gives fewer frames, never a queue. The widget shows the answers per second and the median round trip.
-    The kernel replies with every face's box, emotion and score, and the main face's probabilities and emoji.
-    Frames are decoded in memory and dropped; only the Snapshot button writes a file (a PNG, when pressed).
+    (``send_width`` px wide) and sends the next one as soon as the answer is back, at most at the camera's frame
+    rate (or ``max_fps`` when above 0). ``in_flight=2`` (the default) lets a second frame leave before the first is
+    answered when the round trip is longer than the camera's gap between pictures (a far-away kernel), never more:
+    a slow kernel gives fewer frames, never a queue. The widget shows the answers per second, the median round trip
+    and (on hover) where a frame's time goes. The kernel draws nothing: it replies with every face's look (box,
+    colour, emoji square, label: :func:`~emojify_lib.live.overlay.face_look`) and the main face's probabilities,
+    and the page draws them. Frames are decoded in memory and dropped; only the Snapshot button writes a file (a
+    PNG, when pressed).
     ``models``: the picker's ``(label, path)`` options (default: the ``.keras`` files in ``models/``).
 
     The page is untrusted: it may set only the emojify switch and the picker's choice, and the kernel takes a
@@ -369,15 +374,18 @@ class BrowserCameraDemo(SessionView):
     name no server path.
     """
 
-    def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None, room: bool = False):
+    def __init__(self, predictor=None, max_fps: int = 0, send_width: int = 320, models=None, room: bool = False,
+                 in_flight: int = 2):
+        if in_flight not in (1, 2):
+            raise ValueError(f"in_flight must be 1 or 2 (frames on their way at once), got {in_flight!r}")
         self.session = LiveSession(predictor)
         self.room = room
         self.session.details = not room
         self.picker = ModelPicker(self.session, models)
         self.picker.details = not room
         self.widget = _browser_widget_class()(
-            max_fps=max_fps, send_width=send_width, note=self._note(),
-            emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS},
+            max_fps=max_fps, send_width=send_width, note=self._note(), in_flight=in_flight,
+            emojis={e: _data_url(emoji_png(e)) for e in EMOTIONS}, names=[DISPLAY_NAMES[e] for e in EMOTIONS],
             models=[list(o) for o in self.picker.options], model_path=self.picker.value)
         self.widget.on_msg(self._on_msg)
         self.widget.observe(lambda change: setattr(self.session, "cover", change["new"]), "cover")
@@ -405,6 +413,7 @@ class BrowserCameraDemo(SessionView):
         """A message from the page: a ``frame`` or a ``snapshot``, each with exactly one buffer (a JPEG) of at most
         :data:`~emojify_lib.live.session.MAX_FRAME_BYTES`; anything else is answered :data:`REFUSED`. An oversized
         buffer is refused before it is copied or decoded."""
+        received = time.time() * 1000  # the page compares it with its own clock: the hop from the page to here
         kind = content.get("type") if isinstance(content, dict) else None
         if kind not in ("frame", "snapshot") or not isinstance(buffers, (list, tuple)) or len(buffers) != 1:
             self.widget.send(REFUSED)
@@ -417,7 +426,7 @@ class BrowserCameraDemo(SessionView):
             return
         if kind == "frame":
             reply, png = self.process_jpeg(bytes(buffers[0])), None
-            self.widget.frames = self.frames_processed
+            reply.update(received=round(received, 1), replied=round(time.time() * 1000, 1))
         elif self.room:
             reply, png = self.snapshot_download(bytes(buffers[0]))
         else:
@@ -441,21 +450,20 @@ class BrowserCameraDemo(SessionView):
         return {"type": "saved", "path": str(path)} if path is not None else {"type": "saved", "error": line}
 
     def process_jpeg(self, jpeg: bytes) -> dict:
-        """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces`` (each with ``box`` as
-        fractions of the frame, ``emotion``, ``name``, ``score``), ``probs`` and ``emoji`` (a PNG data URL) of
-        the main face, ``ms`` (the kernel's time for the frame), or ``error`` when the frame could not be used.
-        (The widget draws every face's emoji from its ``emojis`` trait, which brought all seven once.)"""
+        """Classify the faces of one JPEG frame. Returns a JSON-able dict: ``faces``, each face's
+        :class:`~emojify_lib.live.overlay.FaceLook` as fractions of the frame (box, colour, emoji square, label and
+        its place: the page draws exactly that, so the overlay's look is defined once, in ``live/overlay.py``),
+        ``probs`` of the main face, ``ms`` (the kernel's time for the frame), or ``error`` when the frame could not
+        be used. Nothing is drawn here: the page draws, and the emoji images went to it once (``emojis``)."""
         started = time.perf_counter()
-        shown = self.session.step(jpeg)
+        shown = self.session.step(jpeg, draw=False)
         if shown.error:
             return {"type": "result", "error": hide_paths(shown.error) if self.room else shown.error, "faces": []}
-        h, w = shown.frame.shape[:2]
-        faces = [{"box": [p.box[0] / w, p.box[1] / h, p.box[2] / w, p.box[3] / h], "emotion": p.emotion,
-                  "name": p.display_name, "score": round(p.score, 4)} for p in shown.faces]
-        reply = {"type": "result", "faces": faces, "names": [DISPLAY_NAMES[e] for e in EMOTIONS]}
+        h, w = shown.picture.shape[:2]
+        faces = [face_look(p, (h, w), shown.cover).to_page(w, h) for p in shown.faces]
+        reply = {"type": "result", "faces": faces}
         if shown.main is not None:
             reply["probs"] = [round(float(v), 4) for v in shown.probs]
-            reply["emoji"] = _data_url(emoji_png(shown.main.emotion))
         reply["ms"] = round((time.perf_counter() - started) * 1000, 1)
         return reply
 

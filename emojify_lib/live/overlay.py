@@ -4,6 +4,7 @@ Frames are OpenCV's ``uint8 (H, W, 3)`` BGR arrays; emoji images are ``uint8 (h,
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -69,10 +70,69 @@ def overlay_rgba(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.nda
     return frame
 
 
+#: The overlay's placement numbers (fractions of a face box), here and nowhere else: the emoji on the box's top-right
+#: corner is CORNER_SCALE of the face's height (at least CORNER_MIN pixels) and hangs a third over the corner; in
+#: cover mode it is COVER_SCALE of the box's larger side, centred on the face.
+CORNER_SCALE, CORNER_MIN, COVER_SCALE = 0.45, 24, 1.15
+
+
+@dataclass(frozen=True)
+class FaceLook:
+    """Where and how one face is drawn, in frame pixels: the one definition of the overlay, which :func:`annotate`
+    draws on frames and :meth:`to_page` sends, as fractions of the frame, to the browser widget, which draws the
+    same. ``emoji_box``: ``(x, y, size)`` of the square emoji; ``label_box``: ``(x, top, height)`` of the label's
+    background (its width follows the label's text in the font of whoever draws it); ``text_scale``: OpenCV's
+    font scale for the label."""
+    box: tuple[int, int, int, int]
+    emotion: str
+    color: tuple[int, int, int]
+    emoji_box: tuple[int, int, int]
+    label: str
+    label_box: tuple[int, int, int]
+    text_scale: float
+
+    def to_page(self, width: int, height: int) -> dict:
+        """The look as JSON for a page showing the frame at any size: every position a fraction of the frame's
+        ``width``/``height`` (4 decimals: a tenth of a pixel on a 1000-pixel view), the colour as ``#rrggbb``."""
+        x, y, w, h = self.box
+        ex, ey, size = self.emoji_box
+        lx, top, lh = self.label_box
+        b, g, r = self.color
+
+        def fractions(*pairs):
+            return [round(v / of, 4) for v, of in pairs]
+
+        return {"box": fractions((x, width), (y, height), (w, width), (h, height)), "emotion": self.emotion,
+                "color": f"#{r:02x}{g:02x}{b:02x}",
+                "emoji": fractions((ex, width), (ey, height), (size, width), (size, height)),
+                "label": self.label, "label_box": fractions((lx, width), (top, height), (lh, height))}
+
+
+def face_look(prediction, frame_size: tuple[int, int], cover: bool = False, emoji_size: int | None = None) -> FaceLook:
+    """The :class:`FaceLook` of one prediction (anything with ``box``, ``emotion``, ``score``) on a frame of
+    ``frame_size`` ``(height, width)``: the emoji on the box's top-right corner, clear of neighbouring faces, or
+    with ``cover`` a little larger than the box and centred on it; the label ("Happy 93%") under the box (inside it
+    at the frame's bottom edge). ``emoji_size``: a fixed emoji size in pixels instead of one sized to the face."""
+    import cv2
+
+    x, y, w, h = (int(v) for v in prediction.box)
+    if cover:
+        size = emoji_size or int(max(w, h) * COVER_SCALE)
+        emoji = (x + (w - size) // 2, y + (h - size) // 2, size)
+    else:
+        size = emoji_size or max(CORNER_MIN, int(h * CORNER_SCALE))
+        emoji = (x + w - size * 2 // 3, y - size // 3, size)
+    label = f"{DISPLAY_NAMES[prediction.emotion]} {prediction.score:.0%}"
+    scale = max(0.45, min(1.0, w / 200))
+    th = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)[0][1] + 8
+    top = min(y + h, frame_size[0] - th)
+    return FaceLook((x, y, w, h), prediction.emotion, COLORS[prediction.emotion], emoji, label, (x, top, th), scale)
+
+
 def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None, cover: bool = False) -> np.ndarray:
-    """Draw each prediction on a copy of ``frame``: a box, a label such as "Happy 93%", and the emoji beside the
-    face's top-right corner (sized to the face unless ``emoji_size`` is given); with ``cover=True`` the emoji
-    hides the whole face instead (the classic "emojify" fun mode). ``frame`` is any picture
+    """Draw each prediction on a copy of ``frame`` as :func:`face_look` places it: a box, the emoji (beside the
+    face's top-right corner, or with ``cover=True`` hiding the whole face: the classic "emojify" fun mode), and a
+    label such as "Happy 93%" drawn last, so no emoji hides it. ``frame`` is any picture
     :func:`~emojify_lib.core.images.as_bgr` accepts; ``predictions`` are
     :class:`~emojify_lib.live.predictor.FacePrediction` objects (anything with ``box``, ``emotion``, ``score``)."""
     import cv2
@@ -80,20 +140,14 @@ def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None, cove
     out = as_bgr(frame, "frame")
     out = out.copy() if out is frame else out
     for p in predictions:
-        x, y, w, h = (int(v) for v in p.box)
-        color = COLORS[p.emotion]
-        cv2.rectangle(out, (x, y), (x + w, y + h), color, 2, cv2.LINE_AA)
-        if cover:  # the emoji, a little larger than the box, centred on the face
-            size = emoji_size or int(max(w, h) * 1.15)
-            overlay_rgba(out, load_emoji(p.emotion, size), x + (w - size) // 2, y + (h - size) // 2)
-        else:  # the emoji sits on the box's top-right corner, so it never covers a neighbouring face
-            size = emoji_size or max(24, int(h * 0.45))
-            overlay_rgba(out, load_emoji(p.emotion, size), x + w - size * 2 // 3, y - size // 3)
-        label = f"{DISPLAY_NAMES[p.emotion]} {p.score:.0%}"
-        scale = max(0.45, min(1.0, w / 200))
-        (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
-        # the label hangs under the box (inside it at the frame's bottom edge), drawn last so no emoji hides it
-        top = min(y + h, out.shape[0] - th - 8)
-        cv2.rectangle(out, (x, top), (x + tw + 6, top + th + 8), color, -1)
-        cv2.putText(out, label, (x + 3, top + th + 3), cv2.FONT_HERSHEY_SIMPLEX, scale, (20, 20, 20), 1, cv2.LINE_AA)
+        look = face_look(p, out.shape[:2], cover, emoji_size)
+        x, y, w, h = look.box
+        cv2.rectangle(out, (x, y), (x + w, y + h), look.color, 2, cv2.LINE_AA)
+        ex, ey, size = look.emoji_box
+        overlay_rgba(out, load_emoji(p.emotion, size), ex, ey)
+        lx, top, lh = look.label_box
+        (tw, _), _ = cv2.getTextSize(look.label, cv2.FONT_HERSHEY_SIMPLEX, look.text_scale, 1)
+        cv2.rectangle(out, (lx, top), (lx + tw + 6, top + lh), look.color, -1)
+        cv2.putText(out, look.label, (lx + 3, top + lh - 5), cv2.FONT_HERSHEY_SIMPLEX, look.text_scale, (20, 20, 20),
+                    1, cv2.LINE_AA)
     return out

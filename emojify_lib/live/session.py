@@ -43,14 +43,26 @@ LIVE_SETTINGS = {"smoothing": 0.6, "backend": "tflite", "detect_every": 4}
 class Shown:
     """What to show for one frame.
 
-    ``frame``: the annotated BGR picture (boxes, labels and an emoji on every face), or ``None`` when the frame
-    was skipped. ``faces``: every face found, largest first. ``error``: why the frame was skipped or the source
-    stopped (``None`` when all went well). ``stop``: the source is gone or ended; read no more.
+    ``picture``: the frame as it came in (decoded, nothing drawn), or ``None`` when the frame was skipped.
+    ``faces``: every face found, largest first. ``error``: why the frame was skipped or the source stopped (``None``
+    when all went well). ``stop``: the source is gone or ended; read no more. ``cover``: the "emojify" switch as it
+    was for this frame. :attr:`frame` is the picture with boxes, labels and emojis drawn on, made when first asked
+    for: views that draw the faces themselves (the browser widget draws from :func:`~.overlay.face_look`'s geometry)
+    never pay for it.
     """
-    frame: np.ndarray | None = None
+    picture: np.ndarray | None = None
     faces: list[FacePrediction] = field(default_factory=list)
     error: str | None = None
     stop: bool = False
+    cover: bool = False
+    _drawn: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def frame(self) -> np.ndarray | None:
+        """The annotated BGR picture (boxes, labels and an emoji on every face), or ``None`` for a skipped frame."""
+        if self._drawn is None and self.picture is not None:
+            self._drawn = annotate(self.picture, self.faces, cover=self.cover)
+        return self._drawn
 
     @property
     def main(self) -> FacePrediction | None:
@@ -152,14 +164,18 @@ class LiveSession:
         self.frames_processed = 0
         self.predictor.reset()
 
-    def step(self, frame) -> Shown:
+    def step(self, frame, draw: bool = True) -> Shown:
         """One frame (any picture :func:`~emojify_lib.core.images.as_gray` accepts, or encoded image bytes) through
-        the pipeline. Never raises: a frame that cannot be used comes back skipped, with ``error`` saying why."""
+        the pipeline. Never raises: a frame that cannot be used comes back skipped, with ``error`` saying why.
+        ``draw``: annotate the frame now (views that show pixels); ``False`` for views that draw the faces
+        themselves: :attr:`Shown.frame` is then drawn only if asked for (a Snapshot)."""
         try:
             if isinstance(frame, (bytes, bytearray, memoryview)):
                 frame = decode_image(bytes(frame), "the frame")
             faces = self.predictor.predict(frame)
-            shown = annotate(frame, faces, cover=self.cover)
+            shown = Shown(frame, faces, cover=self.cover)
+            if draw:
+                shown.frame  # noqa: B018 -- drawn here, inside the one error policy
         except EmojifyError as exc:
             return self._skip(f"Skipped a bad frame ({self.errors + 1} so far): {exc}")
         except Exception as exc:  # never let one frame end the demo
@@ -172,8 +188,8 @@ class LiveSession:
                                   "(the server's terminal says which)")
             return self._skip(f"Skipped a frame ({self.errors + 1} so far): {type(exc).__name__}: {exc}")
         self.frames_processed += 1
-        self.last = Shown(shown, faces)
-        return self.last
+        self.last = shown
+        return shown
 
     def next(self) -> Shown:
         """Read the next frame from ``source`` and :meth:`step` it (see the module's error policy)."""
@@ -193,13 +209,13 @@ class LiveSession:
         when there is nothing yet or ``frame`` cannot be used."""
         import dataclasses
 
-        if self.last is None or self.last.frame is None:
+        if self.last is None or self.last.picture is None:
             raise ImageError("no frame to save yet: start the camera and wait for the first picture")
         if frame is None:
             return self.last.frame
         if isinstance(frame, (bytes, bytearray, memoryview)):
             frame = decode_image(bytes(frame), "the snapshot frame")
-        sy, sx = (frame.shape[i] / self.last.frame.shape[i] for i in (0, 1))
+        sy, sx = (frame.shape[i] / self.last.picture.shape[i] for i in (0, 1))
         faces = [dataclasses.replace(f, box=(round(f.box[0] * sx), round(f.box[1] * sy), round(f.box[2] * sx),
                                              round(f.box[3] * sy))) for f in self.last.faces]
         return annotate(frame, faces, cover=self.cover)

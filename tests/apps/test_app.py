@@ -71,3 +71,54 @@ def test_app_page_shows_happy_emoji_for_the_astronaut(app_page):
         ["emoji_camera.ipynb", "snapshots"]  # nothing else was written next to the page
     driver.execute_script("document.querySelector('.emojify-stop').click()")
     poll(driver, "return document.querySelector('.emojify-status').textContent.includes('Stopped')", 10, "Stop")
+
+
+SLOW_STEP_S = 0.3
+SLOW_PAGE = f"""import time
+from emojify_lib.apps.widgets import BrowserCameraDemo
+
+demo = BrowserCameraDemo()
+quick_step = demo.session.step
+
+
+def slow_step(frame, draw=True):  # a kernel far slower than the camera: {SLOW_STEP_S} s a frame
+    time.sleep({SLOW_STEP_S})
+    return quick_step(frame, draw)
+
+
+demo.session.step = slow_step
+demo
+"""
+
+
+def test_a_slow_kernel_gives_fewer_frames_never_a_growing_delay(tmp_path, astronaut_frame):
+    """The page never has more than two frames out, so with a kernel taking 0.3 s a frame (the camera makes one
+    every 33 ms) the round trip stays near two kernel steps instead of growing with a queue of unanswered frames."""
+    import json
+
+    models, work, pages = tmp_path / "models", tmp_path / "work", tmp_path / "page"
+    for folder in (models, work, pages):
+        folder.mkdir()
+    for suffix in (".keras", ".json"):
+        shutil.copy(REFERENCE.with_suffix(suffix), models)
+    nb = json.loads((ROOT / "page" / "emoji_camera.ipynb").read_text())
+    next(c for c in nb["cells"] if c["cell_type"] == "code")["source"] = SLOW_PAGE
+    (pages / "emoji_camera.ipynb").write_text(json.dumps(nb))
+    y4m = write_y4m(tmp_path / "face.y4m", astronaut_frame)
+    rtt = "return Number(document.querySelector('.emojify-root').dataset.rttMs)"
+    answers = "return Number(document.querySelector('.emojify-root').dataset.answers)"
+    with serve_app(work, models, notebook=pages / "emoji_camera.ipynb") as url, \
+            headless_chromium(y4m, tmp_path / "profile") as driver:
+        driver.get(url)
+        poll(driver, "return document.querySelector('.emojify-start')", 180, "the app page's camera widget")
+        driver.execute_script("document.querySelector('.emojify-start').click()")
+        poll(driver, f"{answers} >= 8", 90, "eight answers from the slow kernel")
+        early, n0, t0 = driver.execute_script(rtt), driver.execute_script(answers), time.perf_counter()
+        time.sleep(6)
+        late, n1 = driver.execute_script(rtt), driver.execute_script(answers)
+        rate = (n1 - n0) / (time.perf_counter() - t0)
+        most_out = int(driver.execute_script("return document.querySelector('.emojify-root').dataset.mostOut"))
+    bound = 2 * SLOW_STEP_S * 1000 + 250  # waiting behind one frame, plus the trip
+    assert most_out == 2, f"the page should send a second frame to a far-away kernel, at most {most_out} were out"
+    assert early < bound and late < bound, f"median round trips {early:.0f} then {late:.0f} ms (bound {bound:.0f})"
+    assert 1.5 < rate <= 1 / SLOW_STEP_S + 0.4, f"{rate:.2f} answers/s from a kernel taking {SLOW_STEP_S} s a frame"

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from emojify_lib.apps.serving import LAB_SETTINGS
 from emojify_lib.testing import copy_reference
 from browser_harness import free_port, headless_chromium, stop, write_y4m
 
@@ -48,7 +49,8 @@ def lab(tmp_path_factory, reference_model_path):
     proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
                              "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}",
                              f"--ServerApp.root_dir={work}", "--allow-root",
-                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                             *LAB_SETTINGS],  # as `make course` serves the lessons
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90

@@ -1,11 +1,15 @@
 """The demo widgets' Python side: thread start/stop, bad frames, lost cameras, and the browser widget's replies."""
+import time
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
 from emojify_lib.live.sources import SyntheticFrames, sample_frames
 from emojify_lib.apps.widgets import BrowserCameraDemo, KernelCameraDemo
-from emojify_lib.core.emotions import EMOTIONS
+from emojify_lib.core.emotions import DISPLAY_NAMES, EMOTIONS
+from emojify_lib.live.overlay import face_look
 from emojify_lib.live.predictor import EmotionPredictor
 
 
@@ -94,8 +98,14 @@ def test_browser_widget_answers_a_jpeg_frame(predictor, astronaut_frame):
     assert reply["type"] == "result" and len(reply["faces"]) == 1
     face = reply["faces"][0]
     assert face["emotion"] in EMOTIONS and all(0 <= v <= 1 for v in face["box"])
-    assert reply["emoji"].startswith("data:image/png;base64,") and len(reply["probs"]) == 7 and reply["ms"] > 0
-    assert demo.widget.emojis[face["emotion"]].startswith("data:image/png;base64,")  # every face's emoji, sent once
+    assert len(reply["probs"]) == 7 and reply["ms"] > 0
+    assert "emoji" not in reply and "names" not in reply  # the images and names went to the page once, as traits
+    assert demo.widget.emojis[face["emotion"]].startswith("data:image/png;base64,")
+    assert demo.widget.names == [DISPLAY_NAMES[e] for e in EMOTIONS]
+    # the page draws exactly the kernel's FaceLook: the overlay's look is defined once, in live/overlay.py
+    last = demo.session.last
+    assert face == face_look(last.faces[0], (240, 320), cover=False).to_page(320, 240)
+    assert last._drawn is None  # and the kernel drew nothing for this frame
     assert demo.process_jpeg(b"not a jpeg")["error"] and demo.errors == 1
     empty = demo.process_jpeg(cv2.imencode(".jpg", np.zeros((240, 320, 3), np.uint8))[1].tobytes())
     assert empty["faces"] == [] and "error" not in empty
@@ -108,7 +118,21 @@ def test_browser_widget_message_round_trip(predictor, astronaut_frame):
     jpeg = cv2.imencode(".jpg", cv2.resize(astronaut_frame, (320, 240)))[1].tobytes()
     demo._on_msg(demo.widget, {"type": "frame", "width": 320, "height": 240}, [memoryview(jpeg)])
     demo._on_msg(demo.widget, {"type": "something else"}, [])   # a type the page never sends: refused, not run
-    assert len(sent) == 2 and sent[0]["faces"] and demo.widget.frames == 1
+    assert len(sent) == 2 and sent[0]["faces"] and demo.frames_processed == 1
+    assert sent[0]["received"] <= sent[0]["replied"] <= time.time() * 1000  # the kernel's stamps for the hops
     assert sent[1] == {"type": "refused", "error": "Refused a message this page does not send."}
     js = demo.widget._esm if isinstance(demo.widget._esm, str) else open(demo.widget._esm).read()
     assert "getUserMedia" in js and "model.send" in js
+
+
+def test_the_page_holds_no_copy_of_the_overlays_look():
+    """Colours and placement numbers live in live/overlay.py only; the page draws what the kernel sends."""
+    import re
+
+    from emojify_lib.live.overlay import COLORS, CORNER_SCALE, COVER_SCALE
+
+    js = (Path(__file__).resolve().parents[2] / "emojify_lib" / "apps" / "browser_camera.js").read_text()
+    assert not re.search(r"#[0-9a-fA-F]{6}\b", js), "a colour in browser_camera.js"
+    for number in (COVER_SCALE, CORNER_SCALE):
+        assert str(number) not in js
+    assert set(COLORS) == set(EMOTIONS)
