@@ -15,16 +15,22 @@ Four settings side by side in one run, so the gains are measured, not assumed:
   server is not ours;
 * our page server's websocket (TCP_NODELAY, :class:`~emojify_lib.apps.serving.PromptWebsocketConnection`), one
   frame in flight;
-* ours, up to two frames in flight: the shipped setting, the ``browser demo:`` line.
+* ours, up to two frames in flight: the shipped setting, the ``browser demo:`` line;
+
+and, for a kernel far away (a hub, Colab), the page reaching the same server through a local relay that holds
+every packet ``REMOTE_MS`` in each direction, with one and with up to two frames in flight.
 
 Run it in the same run as group 1 (``python benchmarks/run_all.py bench_frame_pipeline bench_browser``).
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -36,14 +42,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the br
 from browser_harness import headless_chromium, poll, serve_app, write_y4m  # noqa: E402
 
 SECONDS = 20
+REMOTE_MS = 30  # each way: a 60 ms network round trip, as to a hub in another city
 ROOT_JS = "return document.querySelector('.emojify-root')"
 STOCK = "--Voila.kernel_websocket_connection_class=" \
         "jupyter_server.services.kernels.connection.channels.ZMQChannelsWebsocketConnection"
-#: (label, Voilà settings added to make app's, frames in flight)
-SETTINGS = [("stock websocket, 1 frame in flight (before)", (STOCK,), 1),
-            ("stock websocket, up to 2 frames in flight", (STOCK,), 2),
-            ("our page server, 1 frame in flight", (), 1),
-            ("our page server, up to 2 frames in flight (make app now)", (), 2)]
+#: (label, Voilà settings added to make app's, frames in flight, network delay each way in ms)
+SETTINGS = [("stock websocket, 1 frame in flight (before)", (STOCK,), 1, 0),
+            ("stock websocket, up to 2 frames in flight", (STOCK,), 2, 0),
+            ("our page server, 1 frame in flight", (), 1, 0),
+            (f"remote kernel ({2 * REMOTE_MS} ms network round trip), 1 frame in flight", (), 1, REMOTE_MS),
+            (f"remote kernel ({2 * REMOTE_MS} ms network round trip), up to 2 frames in flight", (), 2, REMOTE_MS),
+            ("our page server, up to 2 frames in flight (make app now)", (), 2, 0)]
 HOPS = [("encodeMs", "browser JPEG encode"), ("upMs", "browser → kernel"), ("kernelMs", "kernel step"),
         ("downMs", "kernel → browser"), ("drawMs", "browser drawing"), ("jpegKb", "JPEG size (kB)")]
 
@@ -59,12 +68,54 @@ def page(folder: Path, in_flight: int) -> Path:
     return path
 
 
-def measure(tmp: Path, models: Path, y4m: Path, extra: tuple, in_flight: int, n: int) -> dict:
+@contextlib.contextmanager
+def slow_network(url: str, delay_ms: float):
+    """A TCP relay on a free localhost port to ``url``'s server that holds every chunk ``delay_ms`` in each
+    direction (order kept, bandwidth unlimited); yields the relay's URL. ``delay_ms`` 0: ``url`` itself."""
+    if not delay_ms:
+        yield url
+        return
+    host, port = url.split("//")[1].split(":")
+    loop = asyncio.new_event_loop()
+
+    async def pipe(reader, writer):
+        held: asyncio.Queue = asyncio.Queue()
+
+        async def send_when_due():
+            while (item := await held.get()) is not None:
+                due, data = item
+                await asyncio.sleep(max(0.0, due - loop.time()))
+                writer.write(data)
+                await writer.drain()
+            writer.close()
+
+        sender = asyncio.ensure_future(send_when_due())
+        while data := await reader.read(65536):
+            held.put_nowait((loop.time() + delay_ms / 1000, data))
+        held.put_nowait(None)
+        await sender
+
+    async def relay(client_reader, client_writer):
+        server_reader, server_writer = await asyncio.open_connection(host, int(port))
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer),
+                             return_exceptions=True)
+
+    server = loop.run_until_complete(asyncio.start_server(relay, "127.0.0.1", 0))
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(5)
+
+
+def measure(tmp: Path, models: Path, y4m: Path, extra: tuple, in_flight: int, delay_ms: float, n: int) -> dict:
     work, pages = tmp / f"work{n}", tmp / f"page{n}"
     work.mkdir()
     pages.mkdir()
     notebook = page(pages, in_flight)
-    with serve_app(work, models, notebook=notebook, extra=extra) as url, \
+    with serve_app(work, models, notebook=notebook, extra=extra) as server, slow_network(server, delay_ms) as url, \
             headless_chromium(y4m, tmp / f"profile{n}") as driver:
         driver.get(url)
         poll(driver, "return document.querySelector('.emojify-start')", 180, "the app page")
@@ -94,8 +145,8 @@ def main() -> Results:
         for suffix in (".keras", ".json"):
             shutil.copy(reference.with_suffix(suffix), models)
         y4m = write_y4m(tmp / "face.y4m", astronaut_640x480())
-        for n, (label, extra, in_flight) in enumerate(SETTINGS):
-            s = measure(tmp, models, y4m, extra, in_flight, n)
+        for n, (label, extra, in_flight, delay_ms) in enumerate(SETTINGS):
+            s = measure(tmp, models, y4m, extra, in_flight, delay_ms, n)
             line = f"{s['rate']:.1f} answers/s, median round trip {s['rttMs']:.0f} ms"
             hops = "; ".join(f"{what} {s[key]:.1f}" for key, what in HOPS)
             print(f"{label}: {line} ({hops})", flush=True)
