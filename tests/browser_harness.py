@@ -52,7 +52,16 @@ def free_port() -> int:
 def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: float = 90, extra: tuple = ()):
     """Serve ``notebook`` (copied into ``work``, which becomes the kernel's folder) with Voilà on a free localhost
     port as ``make app`` does (:func:`emojify_lib.apps.serving.app_arguments`; ``extra``: Voilà settings that replace
-    make app's of the same name, or add to them), models read from ``models``; yields the page's URL. The server's log is ``work/voila.log``."""
+    make app's of the same name, or add to them), models read from ``models``; yields the page's URL. The server's
+    log is ``work/voila.log``."""
+    with voila_server(work, models, notebook, timeout, extra) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def voila_server(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: float = 90, extra: tuple = ()):
+    """:func:`serve_app`, yielding ``(url, process)``: the server's process too, whose children are the pages'
+    kernels (:func:`kernel_processes`)."""
     from emojify_lib.apps.serving import app_arguments
 
     work = Path(work)
@@ -79,9 +88,47 @@ def serve_app(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeout: 
                     if proc.poll() is not None or time.time() > deadline:
                         raise BrowserHarnessError("Voilà did not start: " + log_path.read_text()[-2000:]) from None
                     time.sleep(0.5)
-            yield url
+            yield url, proc
         finally:
             stop(proc)
+
+
+def kernel_processes(server: subprocess.Popen) -> list:
+    """The kernels (one per open page) the Voilà ``server`` runs, as ``psutil.Process`` objects."""
+    import psutil
+
+    try:
+        children = psutil.Process(server.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    kernels = []
+    for child in children:
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return kernels
+
+
+def open_camera_page(driver, url: str, timeout: float = 180) -> None:
+    """Open the app page at ``url`` in ``driver`` and press Start (the widget asks the fake camera)."""
+    driver.get(url)
+    poll(driver, "return document.querySelector('.emojify-start')", timeout, "the app page's camera widget")
+    driver.execute_script("document.querySelector('.emojify-start').click()")
+
+
+#: What a page shows (read in the page): answers received, the median round trip, the main face's name and how
+#: many faces the status line reports.
+PAGE_STATE = """
+const root = document.querySelector('.emojify-root');
+if (!root) return null;
+const status = document.querySelector('.emojify-status').textContent;
+const faces = status.match(/(\\d+) face/);
+return {answers: Number(root.dataset.answers || 0), rttMs: Number(root.dataset.rttMs),
+        name: document.querySelector('.emojify-name').textContent, faces: faces ? Number(faces[1]) : 0,
+        status: status};
+"""
 
 
 def stop(proc: subprocess.Popen, seconds: float = 15) -> None:

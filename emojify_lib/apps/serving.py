@@ -40,11 +40,21 @@ PAGE_SETTINGS = [f"--Voila.kernel_websocket_connection_class={CONNECTION}"]
 LAB_SETTINGS = [f"--ServerApp.kernel_websocket_connection_class={CONNECTION}"]
 
 
+#: How ``make app`` gives a closed page's kernel (about 0.8 GB) back: Voilà's page asks for its kernel's shutdown
+#: when it unloads, but Voilà 0.5.13 refuses that request (403 "'_xsrf' argument missing": the page has no such
+#: cookie; voila-dashboards/voila#1458), so a kernel that has had no page connected and no message for a minute is
+#: shut down, checked every 30 s. A page left open is never shut down, however long it idles (the room,
+#: :mod:`emojify_lib.apps.room`, also ends idle open pages, to free places). Measured: the kernels of closed pages
+#: end 60-90 s later and the memory comes back (``benchmarks/bench_pages.py``, group 10).
+APP_CULLING = ["--MappingKernelManager.cull_idle_timeout=60", "--MappingKernelManager.cull_interval=30",
+               "--MappingKernelManager.cull_connected=False"]
+
+
 def app_arguments(notebook: str | Path, port: int = 8866, ip: str = "127.0.0.1", browser: bool = False) -> list[str]:
     """Voilà's command line for ``make app``: ``notebook`` on ``http://ip:port``; ``browser``: open it in this
-    computer's web browser."""
+    computer's web browser. Closed pages' kernels are shut down (:data:`APP_CULLING`)."""
     return [str(notebook), *([] if browser else ["--no-browser"]), f"--port={port}", f"--Voila.ip={ip}",
-            *PAGE_SETTINGS]
+            *PAGE_SETTINGS, *APP_CULLING]
 
 
 def main(argv: list[str] | None = None) -> int:
