@@ -1,5 +1,5 @@
 """Group 10 — several visitors at once: 1, then 2, then 4 app pages open at the same time against one Voilà server
-started as `make app` starts it (its kernel settings, culling included, are read from the Makefile). Each page is its
+started as `make app` starts it (``emojify_lib.apps.serving.app_arguments``, culling included). Each page is its
 own headless Chromium process with its own fake camera (the astronaut alone, or three LFW faces, in turn), and
 Voilà gives each page its own kernel. Per page: answers/s over ``SECONDS`` after a warm-up, the median round trip
 the widget shows, whether it showed only its own faces (sampled every second: the astronaut page one happy face,
@@ -25,11 +25,12 @@ from pathlib import Path
 
 from common import Results, _cpu_name, loadavg
 
+from emojify_lib.apps.serving import APP_CULLING  # noqa: E402
 from emojify_lib.core import config  # noqa: E402
 from emojify_lib.testing import astronaut_640x480, lfw_faces_frame  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness lives with the tests
-from browser_harness import (PAGE_STATE, headless_chromium, kernel_processes, make_app_arguments,  # noqa: E402
-                             open_camera_page, poll, voila_server, write_y4m)
+from browser_harness import (PAGE_STATE, headless_chromium, kernel_processes, open_camera_page, poll,  # noqa: E402
+                             voila_server, write_y4m)
 
 LEVELS = (1, 2, 4)
 WARMUP = 5     # seconds after every page answers, before counting
@@ -152,7 +153,8 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
     res.add(f"{label}: server CPU per answer (Voilà + kernels)", server_ms, "ms",
             "CPU cores kept busy while counting: " + ", ".join(f"{g} {c:.2f}" for g, c in cores.items())
             + f" (of {os.cpu_count()}); on an open day the browsers run on the visitors' own laptops, so this "
-            f"server's {os.cpu_count()} cores would answer about {os.cpu_count() * 1000 / server_ms:.0f} frames/s in all"
+            f"server's {os.cpu_count()} cores would answer about {os.cpu_count() * 1000 / server_ms:.0f} frames/s "
+            "in all"
             if answers else "no answers")
     res.add(f"{label}: RSS per kernel", statistics.mean(kernel_mb) if kernel_mb else 0.0, "MB",
             "kernels: " + ", ".join(f"{m:.0f}" for m in kernel_mb) + " MB; Voilà server + kernels: "
@@ -160,7 +162,7 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
     res.add(f"{label}: closed pages' kernels gone after", gone, "s",
             f"{n - left} of {n} kernels ended after the pages navigated away (Voilà's own shutdown requests on "
             f"unload: {refused} refused with 403 '_xsrf' missing, voilà#1458; culled by `make app`'s settings "
-            f"{' '.join(a.split('.', 1)[1] for a in make_app_arguments())}; {culled} culled so far); memory back: "
+            f"{' '.join(a.split('.', 1)[1] for a in APP_CULLING)}; {culled} culled so far); memory back: "
             f"{after_mb:.0f} MB vs {before_mb:.0f} MB before")
 
 
@@ -179,7 +181,7 @@ def main(levels=LEVELS) -> Results:
             shutil.copy(reference.with_suffix(suffix), models)
         y4ms = {"astronaut": write_y4m(tmp / "astronaut.y4m", astronaut_640x480()),
                 "3 LFW faces": write_y4m(tmp / "lfw.y4m", lfw_faces_frame(3))}
-        with voila_server(work, models, arguments=make_app_arguments()) as (url, server):
+        with voila_server(work, models) as (url, server):  # as `make app` serves it
             for n in levels:
                 level(res, n, url, server, tmp, y4ms, work / "voila.log")
     res.save()

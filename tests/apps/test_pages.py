@@ -1,7 +1,8 @@
 """Two visitors at once: one Voilà server started with `make app`'s settings (`emojify_lib.apps.serving`), two
 headless Chromium processes opening the page at the same time, each with its own fake camera (the astronaut alone;
-three LFW faces). Voilà gives each page its own kernel; both pages get answers, and each shows only its own faces. A page that is closed gives its kernel back (culled; see `benchmarks/bench_pages.py` for the
-time it takes and the memory that returns). The two pages side by side: test-artifacts/two_pages.png.
+three LFW faces). Voilà gives each page its own kernel; both pages get answers, and each shows only its own faces.
+A closed page gives its kernel back a minute or so later (culled: `benchmarks/bench_pages.py` measures the time
+and the memory that returns; too slow for a test). The two pages side by side: test-artifacts/two_pages.png.
 """
 import contextlib
 import shutil
