@@ -105,9 +105,9 @@ function render({ model, el }) {
       const img = images[f.emotion];
       if (img && img.complete) ctx.drawImage(img, f.emoji[0] * W, f.emoji[1] * H, f.emoji[2] * W, f.emoji[3] * H);
       const [lx, top, lh] = [f.label_box[0] * W, f.label_box[1] * H, f.label_box[2] * H];
-      ctx.font = `bold ${Math.max(10, Math.round(lh * 0.62))}px sans-serif`;
+      ctx.font = `bold ${Math.max(10, Math.round(lh * 0.7))}px sans-serif`;
       ctx.fillStyle = f.color; ctx.fillRect(lx, top, ctx.measureText(f.label).width + 8, lh);
-      ctx.fillStyle = "#222"; ctx.fillText(f.label, lx + 4, top + lh * 0.76);
+      ctx.fillStyle = "#222"; ctx.fillText(f.label, lx + 4, top + lh * 0.78);
     }
   }
 

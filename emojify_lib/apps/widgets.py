@@ -348,6 +348,23 @@ PAGE_SETTABLE = {"cover": bool, "model_path": str}
 REFUSED = {"type": "refused", "error": "Refused a message this page does not send."}
 
 
+#: The page's overlay is laid out as on a frame this wide (a webcam's usual 640 × 480, the size Snapshot draws on),
+#: whatever the width of the small frames sent: labels and emojis then look the same on the page and in a snapshot.
+PAGE_LOOK_WIDTH = 640
+
+
+def page_looks(faces, frame_size: tuple[int, int], cover: bool) -> list[dict]:
+    """Each face's :class:`~emojify_lib.live.overlay.FaceLook` for the page, laid out on the frame scaled to
+    :data:`PAGE_LOOK_WIDTH` and sent as fractions of it (:meth:`FaceLook.to_page`). ``frame_size``: ``(height,
+    width)`` of the frame the boxes belong to."""
+    import dataclasses
+
+    scale = PAGE_LOOK_WIDTH / frame_size[1]
+    height = round(frame_size[0] * scale)
+    return [face_look(dataclasses.replace(p, box=tuple(round(v * scale) for v in p.box)), (height, PAGE_LOOK_WIDTH),
+                      cover).to_page(PAGE_LOOK_WIDTH, height) for p in faces]
+
+
 def _data_url(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode()
 
@@ -459,8 +476,7 @@ class BrowserCameraDemo(SessionView):
         shown = self.session.step(jpeg, draw=False)
         if shown.error:
             return {"type": "result", "error": hide_paths(shown.error) if self.room else shown.error, "faces": []}
-        h, w = shown.picture.shape[:2]
-        faces = [face_look(p, (h, w), shown.cover).to_page(w, h) for p in shown.faces]
+        faces = page_looks(shown.faces, shown.picture.shape[:2], shown.cover)
         reply = {"type": "result", "faces": faces}
         if shown.main is not None:
             reply["probs"] = [round(float(v), 4) for v in shown.probs]

@@ -1,4 +1,5 @@
 """The demo widgets' Python side: thread start/stop, bad frames, lost cameras, and the browser widget's replies."""
+import dataclasses
 import time
 from pathlib import Path
 
@@ -104,7 +105,8 @@ def test_browser_widget_answers_a_jpeg_frame(predictor, astronaut_frame):
     assert demo.widget.names == [DISPLAY_NAMES[e] for e in EMOTIONS]
     # the page draws exactly the kernel's FaceLook: the overlay's look is defined once, in live/overlay.py
     last = demo.session.last
-    assert face == face_look(last.faces[0], (240, 320), cover=False).to_page(320, 240)
+    doubled = dataclasses.replace(last.faces[0], box=tuple(2 * v for v in last.faces[0].box))
+    assert face == face_look(doubled, (480, 640), cover=False).to_page(640, 480)  # laid out as on a 640-px frame
     assert last._drawn is None  # and the kernel drew nothing for this frame
     assert demo.process_jpeg(b"not a jpeg")["error"] and demo.errors == 1
     empty = demo.process_jpeg(cv2.imencode(".jpg", np.zeros((240, 320, 3), np.uint8))[1].tobytes())
