@@ -107,7 +107,7 @@ function render({ model, el }) {
       const [lx, top, lh] = [f.label_box[0] * W, f.label_box[1] * H, f.label_box[2] * H];
       ctx.font = `bold ${Math.max(10, Math.round(lh * 0.7))}px sans-serif`;
       ctx.fillStyle = f.color; ctx.fillRect(lx, top, ctx.measureText(f.label).width + 8, lh);
-      ctx.fillStyle = "#222"; ctx.fillText(f.label, lx + 4, top + lh * 0.78);
+      ctx.fillStyle = f.text_color; ctx.fillText(f.label, lx + 4, top + lh * 0.78);
     }
   }
 

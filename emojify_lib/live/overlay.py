@@ -74,6 +74,8 @@ def overlay_rgba(frame: np.ndarray, image: np.ndarray, x: int, y: int) -> np.nda
 #: corner is CORNER_SCALE of the face's height (at least CORNER_MIN pixels) and hangs a third over the corner; in
 #: cover mode it is COVER_SCALE of the box's larger side, centred on the face.
 CORNER_SCALE, CORNER_MIN, COVER_SCALE = 0.45, 24, 1.15
+#: The label's letters (BGR), on the class's colour.
+TEXT_COLOR = (20, 20, 20)
 
 
 @dataclass(frozen=True)
@@ -93,19 +95,23 @@ class FaceLook:
 
     def to_page(self, width: int, height: int) -> dict:
         """The look as JSON for a page showing the frame at any size: every position a fraction of the frame's
-        ``width``/``height`` (4 decimals: a tenth of a pixel on a 1000-pixel view), the colour as ``#rrggbb``."""
+        ``width``/``height`` (4 decimals: a tenth of a pixel on a 1000-pixel view), the colours as ``#rrggbb``."""
         x, y, w, h = self.box
         ex, ey, size = self.emoji_box
         lx, top, lh = self.label_box
-        b, g, r = self.color
 
         def fractions(*pairs):
             return [round(v / of, 4) for v, of in pairs]
 
         return {"box": fractions((x, width), (y, height), (w, width), (h, height)), "emotion": self.emotion,
-                "color": f"#{r:02x}{g:02x}{b:02x}",
+                "color": _hex(self.color), "text_color": _hex(TEXT_COLOR),
                 "emoji": fractions((ex, width), (ey, height), (size, width), (size, height)),
                 "label": self.label, "label_box": fractions((lx, width), (top, height), (lh, height))}
+
+
+def _hex(bgr: tuple[int, int, int]) -> str:
+    b, g, r = bgr
+    return f"#{r:02x}{g:02x}{b:02x}"
 
 
 def face_look(prediction, frame_size: tuple[int, int], cover: bool = False, emoji_size: int | None = None) -> FaceLook:
@@ -148,6 +154,6 @@ def annotate(frame: np.ndarray, predictions, emoji_size: int | None = None, cove
         lx, top, lh = look.label_box
         (tw, _), _ = cv2.getTextSize(look.label, cv2.FONT_HERSHEY_SIMPLEX, look.text_scale, 1)
         cv2.rectangle(out, (lx, top), (lx + tw + 6, top + lh), look.color, -1)
-        cv2.putText(out, look.label, (lx + 3, top + lh - 5), cv2.FONT_HERSHEY_SIMPLEX, look.text_scale, (20, 20, 20),
+        cv2.putText(out, look.label, (lx + 3, top + lh - 5), cv2.FONT_HERSHEY_SIMPLEX, look.text_scale, TEXT_COLOR,
                     1, cv2.LINE_AA)
     return out
