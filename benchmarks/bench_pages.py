@@ -1,4 +1,4 @@
-"""Group 10 — several visitors at once: 1, then 2, then 4 app pages open at the same time against one Voilà server
+"""Group 11 — several visitors at once: 1, then 2, then 4 app pages open at the same time against one Voilà server
 started as `make app` starts it (``emojify_lib.apps.serving.app_arguments``, culling included). Each page is its
 own headless Chromium process with its own fake camera (the astronaut alone, or three LFW faces, in turn), and
 Voilà gives each page its own kernel. Per page: answers/s over ``SECONDS`` after a warm-up, the median round trip
@@ -145,7 +145,7 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
     pages = "; ".join(f"{name}: {r:.1f} answers/s, {rtt:.0f} ms, own faces in {o}/{samples} samples"
                       for name, r, rtt, o in zip(names, rates, rtts, own))
     res.add(f"{label}: answers/s, slowest page", min(rates), "answers/s",
-            f"{len(kernels)} kernels; per page: {pages}; {SECONDS} s after a {WARMUP} s warm-up, headless Chromium "
+            f"{len(kernels)} kernel{'s' if len(kernels) != 1 else ''}; per page: {pages}; {SECONDS} s after a {WARMUP} s warm-up, headless Chromium "
             f"with the fake camera at 30 frames/s each, reference model; loadavg {load}")
     res.add(f"{label}: median round trip, slowest page", max(rtts), "ms", "the widget's median of its last 50 frames")
     answers = sum(rates)
@@ -167,7 +167,7 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
 
 
 def main(levels=LEVELS) -> Results:
-    res = Results("10 pages at once")
+    res = Results("11 pages at once")
     reference = config.models_dir() / "reference.keras"
     if not reference.is_file():
         raise SystemExit(f"no reference model at {reference}: run `python -m emojify_lib reference` first")

@@ -1,7 +1,7 @@
 """Run every benchmark (``make bench``) and write ``benchmarks/results.md``.
 
 Groups: 1 frame pipeline, 2 classifier latency, 3 training throughput, 4 data loading, 5 memory soak,
-7 multi-worker training, 8 browser demo, 9 the learning rate of lesson 05's quick run, 10 several app pages
+7 multi-worker training, 8 browser demo, 9 the learning rate of lesson 05's quick run, 11 several app pages
 at once.
 Each group runs in its own process, so one group's memory and threads do not disturb the next.
 ``python benchmarks/run_all.py bench_frame_pipeline bench_browser`` re-runs only those groups: the rows of the

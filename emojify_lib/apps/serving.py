@@ -45,7 +45,7 @@ LAB_SETTINGS = [f"--ServerApp.kernel_websocket_connection_class={CONNECTION}"]
 #: cookie; voila-dashboards/voila#1458), so a kernel that has had no page connected and no message for a minute is
 #: shut down, checked every 30 s. A page left open is never shut down, however long it idles (the room,
 #: :mod:`emojify_lib.apps.room`, also ends idle open pages, to free places). Measured: the kernels of closed pages
-#: end 60-90 s later and the memory comes back (``benchmarks/bench_pages.py``, group 10).
+#: end 60-90 s later and the memory comes back (``benchmarks/bench_pages.py``, group 11).
 APP_CULLING = ["--MappingKernelManager.cull_idle_timeout=60", "--MappingKernelManager.cull_interval=30",
                "--MappingKernelManager.cull_connected=False"]
 
