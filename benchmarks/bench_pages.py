@@ -145,8 +145,8 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
     pages = "; ".join(f"{name}: {r:.1f} answers/s, {rtt:.0f} ms, own faces in {o}/{samples} samples"
                       for name, r, rtt, o in zip(names, rates, rtts, own))
     res.add(f"{label}: answers/s, slowest page", min(rates), "answers/s",
-            f"{len(kernels)} kernel{'s' if len(kernels) != 1 else ''}; per page: {pages}; {SECONDS} s after a {WARMUP} s warm-up, headless Chromium "
-            f"with the fake camera at 30 frames/s each, reference model; loadavg {load}")
+            f"{len(kernels)} kernel{'s' if len(kernels) != 1 else ''}; per page: {pages}; {SECONDS} s after a "
+            f"{WARMUP} s warm-up, headless Chromium with the fake camera at 30 frames/s each, reference model; loadavg {load}")
     res.add(f"{label}: median round trip, slowest page", max(rtts), "ms", "the widget's median of its last 50 frames")
     answers = sum(rates)
     server_ms = 1000 * (cores["kernels"] + cores["Voilà server"]) / answers if answers else float("nan")
