@@ -146,7 +146,8 @@ def level(res: Results, n: int, url: str, server, tmp: Path, y4ms: dict, log: Pa
                       for name, r, rtt, o in zip(names, rates, rtts, own))
     res.add(f"{label}: answers/s, slowest page", min(rates), "answers/s",
             f"{len(kernels)} kernel{'s' if len(kernels) != 1 else ''}; per page: {pages}; {SECONDS} s after a "
-            f"{WARMUP} s warm-up, headless Chromium with the fake camera at 30 frames/s each, reference model; loadavg {load}")
+            f"{WARMUP} s warm-up, headless Chromium with the fake camera at 30 frames/s each, reference model; "
+            f"loadavg {load}")
     res.add(f"{label}: median round trip, slowest page", max(rtts), "ms", "the widget's median of its last 50 frames")
     answers = sum(rates)
     server_ms = 1000 * (cores["kernels"] + cores["Voilà server"]) / answers if answers else float("nan")
