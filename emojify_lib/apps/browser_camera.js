@@ -1,7 +1,7 @@
 // Browser side of emojify's BrowserCameraDemo (an anywidget module).
 // The camera is opened here, in the learner's browser, only when Start is pressed. Small JPEG frames go to
-// the Jupyter kernel through this widget's own comm channel; the kernel answers with faces, emotions and
-// the emoji. Nothing is sent anywhere else, and nothing is stored unless Snapshot is pressed: then the kernel
+// the Jupyter kernel through this widget's own comm channel; the kernel answers with each face's emotion and
+// how to draw it. Nothing is sent anywhere else, and nothing is stored unless Snapshot is pressed: then the kernel
 // saves the PNG on its own machine (lesson 07, `make app`) or, in room mode (`make app-room`), sends it back and
 // this page hands it to the visitor as a download, so nothing a visitor sends is kept on the server.
 //
@@ -159,8 +159,8 @@ function render({ model, el }) {
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.8));
   }
 
-  // Send the next frame if fewer than `in_flight` are on their way and the camera has had time to deliver a new
-  // picture.
+  // Send the next frame if none is on its way (or one, when answers take longer than the camera's gap and
+  // in_flight allows two) and the camera has had time to deliver a new picture.
   function pump() {
     clearTimeout(timer);
     const cap = model.get("max_fps") > 0 ? 1000 / model.get("max_fps") : minGap;
