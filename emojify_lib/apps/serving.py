@@ -25,11 +25,21 @@ def _connection_base():
 
 class PromptWebsocketConnection(_connection_base()):
     """Jupyter server's kernel websocket connection with Nagle's algorithm off (TCP_NODELAY): each kernel message
-    leaves as soon as it is written instead of waiting for the browser to acknowledge the last one."""
+    leaves as soon as it is written instead of waiting for the browser to acknowledge the last one. It also gives
+    the page the ``_xsrf`` cookie, so that a page that closes gets its kernel shut down (:meth:`prepare`)."""
 
     def connect(self):
         self.websocket_handler.set_nodelay(True)
         return super().connect()
+
+    async def prepare(self):
+        """Before the websocket handshake: read the handler's ``xsrf_token``, which makes tornado set the ``_xsrf``
+        cookie in the handshake's answer when the browser has none. Voilà's page sends that cookie's value with the
+        kernel shutdown it asks for as it closes (or reloads); Voilà 0.5.13's page never gets the cookie, so every
+        such shutdown was refused ("403 '_xsrf' argument missing", voila-dashboards/voila#1458) and the kernel,
+        about 0.8 GB, stayed. The check itself stays: the cookie only lets this page's own request pass."""
+        self.websocket_handler.xsrf_token  # noqa: B018 - reading it is what sets the cookie
+        return await super().prepare()
 
 
 CONNECTION = f"{__name__}.PromptWebsocketConnection"
@@ -40,19 +50,19 @@ PAGE_SETTINGS = [f"--Voila.kernel_websocket_connection_class={CONNECTION}"]
 LAB_SETTINGS = [f"--ServerApp.kernel_websocket_connection_class={CONNECTION}"]
 
 
-#: How ``make app`` gives a closed page's kernel (about 0.8 GB) back: Voilà's page asks for its kernel's shutdown
-#: when it unloads, but Voilà 0.5.13 refuses that request (403 "'_xsrf' argument missing": the page has no such
-#: cookie; voila-dashboards/voila#1458), so a kernel that has had no page connected and no message for a minute is
-#: shut down, checked every 30 s. A page left open is never shut down, however long it idles (the room,
-#: :mod:`emojify_lib.apps.room`, also ends idle open pages, to free places). Measured: the kernels of closed pages
-#: end 60-90 s later and the memory comes back (``benchmarks/bench_pages.py``, group 11).
+#: How ``make app`` gives back the kernel of a page that went away without closing (a browser that crashed, a
+#: laptop put to sleep, a network gone): a page that closes asks for its kernel's shutdown and gets it at once
+#: (:meth:`PromptWebsocketConnection.prepare`); a kernel that has had no page connected and no message for a minute
+#: is shut down too, checked every 30 s. A page left open is never shut down, however long it idles (the room,
+#: :mod:`emojify_lib.apps.room`, also ends idle open pages, to free places). Measured in
+#: ``benchmarks/bench_pages.py`` (group 11): kernels of closed pages gone about 1 s later, the memory back.
 APP_CULLING = ["--MappingKernelManager.cull_idle_timeout=60", "--MappingKernelManager.cull_interval=30",
                "--MappingKernelManager.cull_connected=False"]
 
 
 def app_arguments(notebook: str | Path, port: int = 8866, ip: str = "127.0.0.1", browser: bool = False) -> list[str]:
     """Voilà's command line for ``make app``: ``notebook`` on ``http://ip:port``; ``browser``: open it in this
-    computer's web browser. Closed pages' kernels are shut down (:data:`APP_CULLING`)."""
+    computer's web browser. Kernels of pages gone without closing are shut down (:data:`APP_CULLING`)."""
     return [str(notebook), *([] if browser else ["--no-browser"]), f"--port={port}", f"--Voila.ip={ip}",
             *PAGE_SETTINGS, *APP_CULLING]
 
