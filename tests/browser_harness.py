@@ -118,16 +118,14 @@ def open_camera_page(driver, url: str, timeout: float = 180) -> None:
     driver.execute_script("document.querySelector('.emojify-start').click()")
 
 
-#: What a page shows (read in the page): answers received, the median round trip, the main face's name and how
-#: many faces the status line reports.
+#: What a page shows (read in the page): answers received, the median round trip, the main face's name, how many
+#: faces the last answer had, the status line.
 PAGE_STATE = """
 const root = document.querySelector('.emojify-root');
 if (!root) return null;
-const status = document.querySelector('.emojify-status').textContent;
-const faces = status.match(/(\\d+) face/);
 return {answers: Number(root.dataset.answers || 0), rttMs: Number(root.dataset.rttMs),
-        name: document.querySelector('.emojify-name').textContent, faces: faces ? Number(faces[1]) : 0,
-        status: status};
+        name: document.querySelector('.emojify-name').textContent, faces: Number(root.dataset.faces || 0),
+        status: document.querySelector('.emojify-status').textContent};
 """
 
 

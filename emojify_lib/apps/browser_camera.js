@@ -135,6 +135,7 @@ function render({ model, el }) {
     answers.push(performance.now());
     if (msg.error) { say(msg.error, true); }
     const faces = msg.faces || [], drawStart = performance.now();
+    root.dataset.faces = String(faces.length);
     drawFaces(faces);
     keep("draw", performance.now() - drawStart);
     if (faces.length) {
