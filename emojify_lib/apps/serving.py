@@ -5,8 +5,9 @@ The one setting of our own is :class:`PromptWebsocketConnection`. Jupyter server
 page's websocket as it comes, and tornado leaves Nagle's algorithm on for websockets: a small write waits until the
 browser acknowledges the previous one, and browsers delay that acknowledgement (~40 ms on Linux). Every answer of
 the kernel is several small messages (``busy``, the answer, ``idle``), so every answer after the first waited those
-~40 ms: measured on this project's page, 47 ms round trips of which the kernel's own step was 3 ms
-(``benchmarks/bench_browser.py``, group 8). With TCP_NODELAY the same page answers in ~10 ms.
+~40 ms: measured on this project's page, 46-48 ms round trips of which the kernel's own step was 2-4 ms
+(``benchmarks/bench_browser.py``, group 8). With TCP_NODELAY the same page answers in ~6 ms, at the camera's 30
+frames/s.
 
 ``python -m emojify_lib.apps.serving page/emoji_camera.ipynb`` is ``make app``: Voilà on
 ``http://127.0.0.1:8866`` with these settings.
