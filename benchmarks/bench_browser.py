@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
-import shutil
 import sys
 import tempfile
 import threading
@@ -37,9 +35,9 @@ from pathlib import Path
 from common import Results, loadavg
 
 from emojify_lib.core import config  # noqa: E402
-from emojify_lib.testing import astronaut_640x480  # noqa: E402
+from emojify_lib.testing import astronaut_640x480, copy_reference  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness lives with the tests
-from browser_harness import headless_chromium, poll, serve_app, write_y4m  # noqa: E402
+from browser_harness import app_page_with, headless_chromium, poll, serve_app, write_y4m  # noqa: E402
 
 SECONDS = 20
 REMOTE_MS = 30  # each way: a 60 ms network round trip, as to a hub in another city
@@ -55,17 +53,6 @@ SETTINGS = [("stock websocket, 1 frame in flight (before)", (STOCK,), 1, 0),
             ("our page server, up to 2 frames in flight (make app now)", (), 2, 0)]
 HOPS = [("encodeMs", "browser JPEG encode"), ("upMs", "browser → kernel"), ("kernelMs", "kernel step"),
         ("downMs", "kernel → browser"), ("drawMs", "browser drawing"), ("jpegKb", "JPEG size (kB)")]
-
-
-def page(folder: Path, in_flight: int) -> Path:
-    """The app page with ``in_flight`` set (the page itself cannot set it: it is not one of its settable values)."""
-    nb = json.loads((Path(__file__).resolve().parents[1] / "page" / "emoji_camera.ipynb").read_text())
-    code = next(c for c in nb["cells"] if c["cell_type"] == "code")
-    code["source"] = ["from emojify_lib.apps.widgets import BrowserCameraDemo\n",
-                      f"BrowserCameraDemo(in_flight={in_flight})\n"]
-    path = folder / "emoji_camera.ipynb"
-    path.write_text(json.dumps(nb))
-    return path
 
 
 @contextlib.contextmanager
@@ -114,7 +101,9 @@ def measure(tmp: Path, models: Path, y4m: Path, extra: tuple, in_flight: int, de
     work, pages = tmp / f"work{n}", tmp / f"page{n}"
     work.mkdir()
     pages.mkdir()
-    notebook = page(pages, in_flight)
+    # the page itself cannot set in_flight (it is not one of the values a page may set)
+    notebook = app_page_with(pages, f"from emojify_lib.apps.widgets import BrowserCameraDemo\n"
+                                    f"BrowserCameraDemo(in_flight={in_flight})\n")
     with serve_app(work, models, notebook=notebook, extra=extra) as server, slow_network(server, delay_ms) as url, \
             headless_chromium(y4m, tmp / f"profile{n}") as driver:
         driver.get(url)
@@ -141,9 +130,7 @@ def main() -> Results:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         models = tmp / "models"
-        models.mkdir()
-        for suffix in (".keras", ".json"):
-            shutil.copy(reference.with_suffix(suffix), models)
+        copy_reference(reference, models)
         y4m = write_y4m(tmp / "face.y4m", astronaut_640x480())
         for n, (label, extra, in_flight, delay_ms) in enumerate(SETTINGS):
             s = measure(tmp, models, y4m, extra, in_flight, delay_ms, n)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import statistics
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from common import Results, _cpu_name, loadavg
 
 from emojify_lib.apps.serving import APP_CULLING  # noqa: E402
 from emojify_lib.core import config  # noqa: E402
-from emojify_lib.testing import astronaut_640x480, lfw_faces_frame  # noqa: E402
+from emojify_lib.testing import astronaut_640x480, copy_reference, lfw_faces_frame  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the browser harness lives with the tests
 from browser_harness import (PAGE_STATE, headless_chromium, kernel_processes, open_camera_page, poll,  # noqa: E402
                              voila_server, write_y4m)
@@ -188,10 +187,8 @@ def main(levels=LEVELS) -> Results:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         models, work = tmp / "models", tmp / "work"
-        models.mkdir()
+        copy_reference(reference, models)
         work.mkdir()
-        for suffix in (".keras", ".json"):
-            shutil.copy(reference.with_suffix(suffix), models)
         y4ms = {"astronaut": write_y4m(tmp / "astronaut.y4m", astronaut_640x480()),
                 "3 LFW faces": write_y4m(tmp / "lfw.y4m", lfw_faces_frame(3))}
         with voila_server(work, models) as (url, server):  # as `make app` serves it

@@ -93,6 +93,19 @@ def voila_server(work: Path, models: Path, notebook: Path = APP_NOTEBOOK, timeou
             stop(proc)
 
 
+def app_page_with(folder: Path, source: str) -> Path:
+    """A copy of the app page (:data:`APP_NOTEBOOK`) in ``folder`` whose code cell runs ``source`` instead: a test's
+    or benchmark's variant of the page (a slowed kernel, a setting the page itself may not change). Returns its path,
+    for :func:`serve_app`'s ``notebook``."""
+    import json
+
+    nb = json.loads(APP_NOTEBOOK.read_text())
+    next(c for c in nb["cells"] if c["cell_type"] == "code")["source"] = source
+    path = Path(folder) / APP_NOTEBOOK.name
+    path.write_text(json.dumps(nb))
+    return path
+
+
 def kernel_processes(server: subprocess.Popen) -> list:
     """The kernels (one per open page) the Voilà ``server`` runs, as ``psutil.Process`` objects."""
     import psutil

@@ -3,13 +3,13 @@ with a fake camera playing the astronaut photo. The page loads without code, Sta
 happy emoji with the reference model, the rate and round trip are shown, the emojify switch and Snapshot work,
 and the snapshot is the only file written. Screenshots go to test-artifacts/app_page*.png.
 """
-import shutil
 import time
 
 import cv2
 import pytest
 
-from browser_harness import ROOT, headless_chromium, poll, serve_app, write_y4m
+from browser_harness import ROOT, app_page_with, headless_chromium, poll, serve_app, write_y4m
+from emojify_lib.testing import copy_reference
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"
@@ -21,10 +21,8 @@ def app_page(tmp_path_factory, astronaut_frame):
         pytest.fail(f"the reference model is not at {REFERENCE}: run `python -m emojify_lib reference` first")
     tmp = tmp_path_factory.mktemp("app")
     models, work = tmp / "models", tmp / "work"
-    models.mkdir()
+    copy_reference(REFERENCE, models)
     work.mkdir()
-    for suffix in (".keras", ".json"):
-        shutil.copy(REFERENCE.with_suffix(suffix), models)
     y4m = write_y4m(tmp / "face.y4m", astronaut_frame)
     with serve_app(work, models) as url, headless_chromium(y4m, tmp / "profile") as driver:
         yield driver, url, work
@@ -94,20 +92,14 @@ demo
 def test_a_slow_kernel_gives_fewer_frames_never_a_growing_delay(tmp_path, astronaut_frame):
     """The page never has more than two frames out, so with a kernel taking 0.3 s a frame (the camera makes one
     every 33 ms) the round trip stays near two kernel steps instead of growing with a queue of unanswered frames."""
-    import json
-
     models, work, pages = tmp_path / "models", tmp_path / "work", tmp_path / "page"
-    for folder in (models, work, pages):
-        folder.mkdir()
-    for suffix in (".keras", ".json"):
-        shutil.copy(REFERENCE.with_suffix(suffix), models)
-    nb = json.loads((ROOT / "page" / "emoji_camera.ipynb").read_text())
-    next(c for c in nb["cells"] if c["cell_type"] == "code")["source"] = SLOW_PAGE
-    (pages / "emoji_camera.ipynb").write_text(json.dumps(nb))
+    copy_reference(REFERENCE, models)
+    work.mkdir()
+    pages.mkdir()
     y4m = write_y4m(tmp_path / "face.y4m", astronaut_frame)
     rtt = "return Number(document.querySelector('.emojify-root').dataset.rttMs)"
     answers = "return Number(document.querySelector('.emojify-root').dataset.answers)"
-    with serve_app(work, models, notebook=pages / "emoji_camera.ipynb") as url, \
+    with serve_app(work, models, notebook=app_page_with(pages, SLOW_PAGE)) as url, \
             headless_chromium(y4m, tmp_path / "profile") as driver:
         driver.get(url)
         poll(driver, "return document.querySelector('.emojify-start')", 180, "the app page's camera widget")

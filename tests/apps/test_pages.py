@@ -5,7 +5,6 @@ A page that closes gives its kernel back at once, and the other page keeps answe
 measures the memory that returns). The two pages side by side: test-artifacts/two_pages.png.
 """
 import contextlib
-import shutil
 import threading
 import time
 
@@ -15,6 +14,7 @@ import pytest
 
 from browser_harness import (PAGE_STATE, ROOT, headless_chromium, kernel_processes, open_camera_page, poll,
                              voila_server, write_y4m)
+from emojify_lib.testing import copy_reference
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"
@@ -26,10 +26,8 @@ def test_two_pages_at_once_each_get_answers_for_their_own_faces(tmp_path, astron
     if not REFERENCE.is_file():
         pytest.fail(f"the reference model is not at {REFERENCE}: run `python -m emojify_lib reference` first")
     models, work = tmp_path / "models", tmp_path / "work"
-    models.mkdir()
+    copy_reference(REFERENCE, models)
     work.mkdir()
-    for suffix in (".keras", ".json"):
-        shutil.copy(REFERENCE.with_suffix(suffix), models)
     cameras = [write_y4m(tmp_path / "astronaut.y4m", astronaut_frame),
                write_y4m(tmp_path / "lfw.y4m", lfw_faces_frame(3))]
     with voila_server(work, models) as (url, server), contextlib.ExitStack() as browsers:  # as `make app` serves it

@@ -24,6 +24,7 @@ import cv2
 import pytest
 
 from browser_harness import APP_NOTEBOOK, ROOT, free_port, headless_chromium, poll, stop, write_y4m
+from emojify_lib.testing import copy_reference
 
 ARTIFACTS = ROOT / "test-artifacts"
 REFERENCE = ROOT / "models" / "reference.keras"
@@ -52,8 +53,7 @@ def room(tmp_path_factory, astronaut_frame):
     models, work, downloads = tmp / "models", tmp / "work", tmp / "downloads"
     for folder in (models, work, downloads):
         folder.mkdir()
-    for suffix in (".keras", ".json"):
-        shutil.copy(REFERENCE.with_suffix(suffix), models)
+    copy_reference(REFERENCE, models)
     shutil.copy(REFERENCE, models / "second.keras")  # a second option for the picker
     shutil.copy(APP_NOTEBOOK, work / APP_NOTEBOOK.name)
     port = free_port()
