@@ -357,12 +357,10 @@ def page_looks(faces, frame_size: tuple[int, int], cover: bool) -> list[dict]:
     """Each face's :class:`~emojify_lib.live.overlay.FaceLook` for the page, laid out on the frame scaled to
     :data:`PAGE_LOOK_WIDTH` and sent as fractions of it (:meth:`FaceLook.to_page`). ``frame_size``: ``(height,
     width)`` of the frame the boxes belong to."""
-    import dataclasses
-
     scale = PAGE_LOOK_WIDTH / frame_size[1]
     height = round(frame_size[0] * scale)
-    return [face_look(dataclasses.replace(p, box=tuple(round(v * scale) for v in p.box)), (height, PAGE_LOOK_WIDTH),
-                      cover).to_page(PAGE_LOOK_WIDTH, height) for p in faces]
+    return [face_look(p.scaled(scale, scale), (height, PAGE_LOOK_WIDTH), cover).to_page(PAGE_LOOK_WIDTH, height)
+            for p in faces]
 
 
 def _data_url(png: bytes) -> str:

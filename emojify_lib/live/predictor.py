@@ -6,7 +6,7 @@ memory in long loops; one traced call per frame avoids both.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,11 @@ class FacePrediction:
     @property
     def display_name(self) -> str:
         return DISPLAY_NAMES[self.emotion]
+
+    def scaled(self, sx: float, sy: float) -> "FacePrediction":
+        """The same face on a copy of its frame resized by ``sx`` across and ``sy`` down (box rounded to pixels)."""
+        x, y, w, h = self.box
+        return replace(self, box=(round(x * sx), round(y * sy), round(w * sx), round(h * sy)))
 
 
 def _tf_function(model):

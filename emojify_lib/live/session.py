@@ -207,8 +207,6 @@ class LiveSession:
         """The last annotated frame (BGR ``uint8``). ``frame`` (a picture or encoded image bytes, e.g. the browser's
         full-size picture): the last frame's faces drawn on it instead, scaled to its size. :class:`ImageError`
         when there is nothing yet or ``frame`` cannot be used."""
-        import dataclasses
-
         if self.last is None or self.last.picture is None:
             raise ImageError("no frame to save yet: start the camera and wait for the first picture")
         if frame is None:
@@ -216,9 +214,7 @@ class LiveSession:
         if isinstance(frame, (bytes, bytearray, memoryview)):
             frame = decode_image(bytes(frame), "the snapshot frame")
         sy, sx = (frame.shape[i] / self.last.picture.shape[i] for i in (0, 1))
-        faces = [dataclasses.replace(f, box=(round(f.box[0] * sx), round(f.box[1] * sy), round(f.box[2] * sx),
-                                             round(f.box[3] * sy))) for f in self.last.faces]
-        return annotate(frame, faces, cover=self.cover)
+        return annotate(frame, [f.scaled(sx, sy) for f in self.last.faces], cover=self.cover)
 
     def snapshot_png(self, frame=None) -> tuple[str, bytes]:
         """``(file name, PNG bytes)`` of :meth:`snapshot_picture`, written nowhere: room mode hands them to the
