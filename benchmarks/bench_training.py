@@ -9,7 +9,6 @@ import numpy as np
 from common import Results
 from scipy import ndimage
 
-from emojify_lib.data import fer2013
 from emojify_lib.data import pipeline
 from emojify_lib.model import networks
 

@@ -34,8 +34,6 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tools"))
-from make_course import make_course  # noqa: E402
 
 LESSONS = ["01_perceptron", "04_building_the_cnn", "06_evaluating"]
 COURSE_ID = "emojify"

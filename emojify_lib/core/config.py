@@ -123,7 +123,6 @@ class _QuietTensorFlowImport:
         if name != "tensorflow":
             return None
         import importlib.machinery
-        import sys
 
         _remove_quiet_import_hook()
         spec = importlib.machinery.PathFinder.find_spec(name, path)

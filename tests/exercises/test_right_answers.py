@@ -18,7 +18,7 @@ from emojify_lib.core import emotions
 from emojify_lib.core.emotions import EMOTIONS, NUM_CLASSES
 from emojify_lib.exercises import (lesson01, lesson02, lesson03, lesson04, lesson05, lesson05b, lesson06,
                                    lesson07)
-from emojify_lib.lessons.perceptron import sigmoid, step
+from emojify_lib.lessons.perceptron import step
 from emojify_lib.live.overlay import load_emoji
 
 
