@@ -154,10 +154,9 @@ def test_under_the_autograder_a_failed_check_raises_and_the_notebook_goes_on_wit
              "def quadruple(x):\n    return double(double(x))",          # right, calls double
              "quadruple = check4(quadruple)",                             # graded: must pass
              "later = double(5)"]                                         # an ungraded cell
-    namespace, errors = None, None
-    monkeypatch.setitem(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__), "check", check_double)
-    monkeypatch.setitem(__builtins__ if isinstance(__builtins__, dict) else vars(__builtins__), "check4",
-                        check_quadruple)
+    builtins = __builtins__ if isinstance(__builtins__, dict) else vars(__builtins__)
+    monkeypatch.setitem(builtins, "check", check_double)
+    monkeypatch.setitem(builtins, "check4", check_quadruple)
     namespace, errors = run_cells(cells, monkeypatch)
     assert isinstance(errors[1], ExerciseFailed) and errors[3] is None and errors[4] is None
     assert namespace["double"] is reference_double and namespace["later"] == 10
